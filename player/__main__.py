@@ -1,0 +1,5 @@
+import sys
+
+from player.cli import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+"""The `screening-night` command: argparse front door to every sub-command.
+
+Each sub-command lives in `player.commands.<name>` with `add_arguments(parser)` and
+`run(args) -> int`. Those modules import nothing heavy at import time (Qt, vlc and ffmpeg are
+imported inside `run`), so `--help` and `validate` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from player import __version__
+from player.paths import DEMO_PLAYLIST
+
+# name -> (module, one-line help). Order is the order of `--help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("player.commands.run", "open the operator console and projector output on a playlist"),
+    "rehearse": ("player.commands.rehearse", "play the whole night with no window, in real time"),
+    "validate": ("player.commands.validate", "check playlists for mistakes (no media decoding)"),
+    "check": ("player.commands.check", "check every media file: will it play, will it sound right"),
+    "schedule": ("player.commands.schedule", "print the running order with planned times"),
+    "cards": ("player.commands.cards", "render every title card of the night to PNG"),
+    "export": ("player.commands.export", "export to XSPF/M3U for plain VLC, or bundle a night"),
+    "import": (
+        "player.commands.import_csv",
+        "turn a festival programme sheet (CSV) into a playlist",
+    ),
+    "schema": ("player.commands.schema", "print the JSON Schema of the playlist format"),
+}
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="screening-night",
+        description=(
+            "Run a film-screening evening: a projectionist's console, fullscreen output on the "
+            "projector, an organiser's YAML playlist and a technician's media check.\n"
+            "With no command, opens the bundled demo night."
+        ),
+        epilog="Run 'screening-night COMMAND --help' for the options of one command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log to stderr (-vv for debug detail)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+        module = importlib.import_module(module_name)
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def setup_logging(verbosity: int) -> None:
+    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not [a for a in argv if not a.startswith("-")] and not {"-h", "--help", "--version"} & set(
+        argv
+    ):
+        argv = [*argv, "run", str(DEMO_PLAYLIST)]
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return int(args._module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130

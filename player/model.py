@@ -1,0 +1,298 @@
+"""The night as frozen, pure data: what a playlist says once it has been read and checked.
+
+Nothing here imports Qt, vlc or ffmpeg. Times are integer milliseconds (`*_ms`); paths are
+absolute (resolved against the playlist's folder, symlinks left as written).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+FORMAT_VERSION = 1
+DEFAULT_CARD_MS = 8_000
+
+
+class Follow(enum.Enum):
+    """What happens when an item ends: go on by itself, or wait for GO."""
+
+    AUTO = "auto"
+    HOLD = "hold"
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something was written: 1-based line and column in `file` (None when unknown)."""
+
+    file: Path | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [str(self.file) if self.file else "<playlist>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a person must fix, with where it was written."""
+
+    message: str
+    location: Location = field(default_factory=Location)
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity.value}: {self.message}"
+
+    def to_json(self) -> dict:
+        return {
+            "file": str(self.location.file) if self.location.file else None,
+            "line": self.location.line,
+            "column": self.location.column,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+
+
+class PlaylistError(Exception):
+    """The playlist could not be loaded; `problems` lists every reason, each located."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """Human-readable text, either one plain string or one string per language code.
+
+    A plain string is stored under the language code "" (meaning: any language).
+    """
+
+    texts: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, value: str | Mapping[str, str] | LocalText) -> LocalText:
+        if isinstance(value, LocalText):
+            return value
+        if isinstance(value, str):
+            return cls((("", value),))
+        return cls(tuple((str(k), str(v)) for k, v in value.items()))
+
+    @property
+    def is_plain(self) -> bool:
+        return len(self.texts) == 1 and self.texts[0][0] == ""
+
+    def get(self, language: str) -> str | None:
+        for lang, text in self.texts:
+            if lang == language:
+                return text
+        return None
+
+    def lines(self, languages: Iterable[str] = ()) -> list[tuple[str, str]]:
+        """(language, text) pairs in the night's language order, then any others as written.
+
+        A plain string gives one line whatever the languages.
+        """
+        if self.is_plain:
+            return list(self.texts)
+        order = list(languages)
+        ranked = [(lang, text) for lang in order for (lg, text) in self.texts if lg == lang]
+        rest = [(lg, text) for (lg, text) in self.texts if lg not in order]
+        return ranked + rest
+
+    def first(self, languages: Iterable[str] = ()) -> str:
+        """The text to use where only one line fits (first of the night's languages)."""
+        lines = self.lines(languages)
+        return lines[0][1] if lines else ""
+
+    def to_data(self) -> str | dict[str, str]:
+        return self.texts[0][1] if self.is_plain else dict(self.texts)
+
+    def __str__(self) -> str:
+        return self.first()
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card shown on the projector: free text, a film's replacement title card, or a
+    neutral card. `duration_ms` is None only when `hold` is true (up until GO)."""
+
+    id: str
+    text: LocalText
+    duration_ms: int | None = DEFAULT_CARD_MS
+    hold: bool = False
+    background: Path | None = None
+    notes: LocalText | None = None
+    location: Location = field(default_factory=Location, compare=False)
+
+    kind = "card"
+
+    @property
+    def title(self) -> LocalText:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Intermission:
+    """A break with a live countdown on screen; goes on by itself at zero unless held."""
+
+    id: str
+    duration_ms: int
+    text: LocalText | None = None
+    background: Path | None = None
+    follow: Follow | None = None
+    notes: LocalText | None = None
+    location: Location = field(default_factory=Location, compare=False)
+
+    kind = "intermission"
+
+    @property
+    def title(self) -> LocalText:
+        return self.text or LocalText.of("Intermission")
+
+
+@dataclass(frozen=True)
+class Film:
+    """A film to play. `in_ms`/`out_ms` trim it. `title_card` is None to follow the night's
+    default, True/False to force a card generated from its metadata on or off, or a `Card` that
+    replaces the generated one."""
+
+    id: str
+    path: Path
+    title: LocalText
+    director: LocalText | None = None
+    year: int | None = None
+    country: LocalText | None = None
+    language: str | None = None
+    runtime_ms: int | None = None
+    subtitles: Path | None = None
+    in_ms: int = 0
+    out_ms: int | None = None
+    gain_db: float = 0.0
+    follow: Follow | None = None
+    title_card: bool | Card | None = None
+    notes: LocalText | None = None
+    location: Location = field(default_factory=Location, compare=False)
+
+    kind = "film"
+
+    @property
+    def declared_duration_ms(self) -> int | None:
+        """Running time after trims, from the declared runtime (None when not computable)."""
+        end = self.out_ms if self.out_ms is not None else self.runtime_ms
+        if end is None:
+            return None
+        return max(0, end - self.in_ms)
+
+
+Item = Film | Card | Intermission
+
+
+@dataclass(frozen=True)
+class Defaults:
+    title_cards: bool = True
+    card_ms: int = DEFAULT_CARD_MS
+    follow: Follow = Follow.AUTO
+    loudness_target: float | None = None
+    venue: str | None = None
+
+
+@dataclass(frozen=True)
+class Theme:
+    """How cards look. Colours are '#rrggbb'; `font` is a family name (Noto CJK covers CJK)."""
+
+    font: str = "Noto Sans CJK SC"
+    background: str = "#000000"
+    text_color: str = "#f2f2f2"
+    accent_color: str = "#d4a53c"
+    logo: Path | None = None
+    background_image: Path | None = None
+
+
+@dataclass(frozen=True)
+class Playlist:
+    title: LocalText
+    items: tuple[Item, ...]
+    version: int = FORMAT_VERSION
+    path: Path | None = field(default=None, compare=False)  # where it was read from
+    venue: LocalText | None = None
+    date: date | None = None
+    start_ms: int | None = None  # planned start of the first item, ms after midnight
+    languages: tuple[str, ...] = ()
+    notes: LocalText | None = None
+    defaults: Defaults = field(default_factory=Defaults)
+    theme: Theme = field(default_factory=Theme)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def films(self) -> list[Film]:
+        return [item for item in self.items if isinstance(item, Film)]
+
+    def follow_of(self, item: Item) -> Follow:
+        """The effective follow mode after `item` ends (cards with hold wait for GO)."""
+        if isinstance(item, Card):
+            return Follow.HOLD if item.hold else Follow.AUTO
+        return item.follow or self.defaults.follow
+
+    def title_card_for(self, film: Film) -> Card | None:
+        """The card shown before `film`, or None. Generated cards are built by the caller
+        from the film's metadata; this says only whether there is one and its timing."""
+        if isinstance(film.title_card, Card):
+            return film.title_card
+        wanted = self.defaults.title_cards if film.title_card is None else film.title_card
+        if wanted:
+            return Card(
+                id=f"{film.id}-card",
+                text=film.title,
+                duration_ms=self.defaults.card_ms,
+                location=film.location,
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the audience sees, in running order: a card (free, or a film's title card), a
+    film or an intermission. The sequencer runs steps; the schedule times them.
+
+    `item_index` points into `Playlist.items`; a film's title card step has the film as `item`
+    and the card (generated or replacing) as `card`.
+    """
+
+    index: int
+    item_index: int
+    kind: str  # "card" | "film" | "intermission"
+    item: Item
+    card: Card | None = None
+    is_title_card: bool = False
+
+
+def steps(playlist: Playlist) -> list[Step]:
+    """The night as a flat list of steps: each film preceded by its title card, if any."""
+    out: list[Step] = []
+    for item_index, item in enumerate(playlist.items):
+        if isinstance(item, Film):
+            card = playlist.title_card_for(item)
+            if card is not None:
+                out.append(Step(len(out), item_index, "card", item, card, is_title_card=True))
+            out.append(Step(len(out), item_index, "film", item))
+        elif isinstance(item, Card):
+            out.append(Step(len(out), item_index, "card", item, item))
+        else:
+            out.append(Step(len(out), item_index, "intermission", item))
+    return out
