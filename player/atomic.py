@@ -27,6 +27,9 @@ def atomic_write(path: str | Path, data: bytes | str, *, backup: bool = False) -
         if path.exists():
             with contextlib.suppress(OSError):
                 shutil.copymode(path, tmp)
+        else:  # mkstemp makes it owner-only; a new file gets the usual 0666 less the umask
+            os.chmod(tmp, 0o666 & ~_umask())
+        if path.exists():
             if backup:
                 bak = path.with_name(path.name + ".bak")
                 # A hard link keeps the old bytes without copying; fall back to a copy.
@@ -43,6 +46,17 @@ def atomic_write(path: str | Path, data: bytes | str, *, backup: bool = False) -
         raise
     _fsync_dir(path.parent)
     return path
+
+
+def _umask() -> int:
+    # os.umask() can only be read by setting it, which races with other threads: ask /proc.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -30,6 +30,7 @@ MAX_DEPTH = 64
 MAX_NODES = 500_000  # after alias expansion
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
 _SAFE_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -293,13 +294,17 @@ class _Builder:
     def _scalar(self, event: yaml.ScalarEvent) -> ScalarNode:
         loc = _loc(self.path, event.start_mark)
         plain = event.implicit[0] and event.style is None
-        if event.tag in (None, "!"):
+        if event.tag in (None, "!") and not event.implicit[0]:
+            tag = _STR_TAG  # quoted: always text
+        elif event.tag in (None, "!"):
             tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         else:
             tag = event.tag
         if tag not in _SAFE_TAGS:
             self.problems.append(_tag_problem(tag, loc))
             return ScalarNode(loc, value=None, raw=event.value, plain=False)
+        if tag == _STR_TAG:  # most values: no need for the constructor's machinery
+            return ScalarNode(loc, value=event.value, raw=event.value, plain=plain)
         ynode = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = self.constructor.construct_object(ynode)

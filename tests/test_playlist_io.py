@@ -323,3 +323,27 @@ def test_schema_keys_match_the_loader():
     film_keys = playlist_io.FILM_KEYS
     assert {"film", "title", "in", "out", "subtitles", "gain_db", "title_card"} <= set(film_keys)
     assert (playlist_io.SCHEMA["properties"].keys()) == set(playlist_io.TOP_KEYS)
+
+
+def test_readme_examples_load():
+    readme = (DEMO_PLAYLIST.parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = readme.split("```yaml\n")[1:]
+    assert len(blocks) >= 2
+    for block in blocks:
+        text = block.split("```", 1)[0]
+        load_playlist_text(text, DEMO_PLAYLIST.parent / "readme-example.yaml")
+
+
+def test_new_files_get_the_usual_permissions(tmp_path):
+    from player.atomic import atomic_write
+
+    old = os.umask(0o027)
+    try:
+        atomic_write(tmp_path / "new.txt", "x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o640
+    (tmp_path / "exec.sh").write_text("old")
+    (tmp_path / "exec.sh").chmod(0o755)
+    atomic_write(tmp_path / "exec.sh", "new")
+    assert (tmp_path / "exec.sh").stat().st_mode & 0o777 == 0o755
