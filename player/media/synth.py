@@ -120,3 +120,142 @@ def truncate(src: str | Path, dst: str | Path, fraction: float = 0.5) -> Path:
     data = Path(src).read_bytes()
     Path(dst).write_bytes(data[: int(len(data) * fraction)])
     return Path(dst)
+
+
+# --- Awkward kinds of media for the media check's tests (each one thing a technician meets) ---
+
+
+def make_interlaced_clip(path: str | Path, *, seconds: float = 1.0, top_first: bool = True) -> Path:
+    """PAL 720x576 MPEG-2, interlaced (top or bottom field first), in an MPEG program stream."""
+    return make_clip(
+        path,
+        seconds=seconds,
+        width=720,
+        height=576,
+        fps=25,
+        vcodec="mpeg2video",
+        vcodec_args=("-flags", "+ilme+ildct", "-top", "1" if top_first else "0"),
+        extra_video_filters=("setfield=tff" if top_first else "setfield=bff",),
+        acodec="mp2",
+    )
+
+
+def make_anamorphic_clip(path: str | Path, *, seconds: float = 1.0) -> Path:
+    """PAL widescreen: 720x576 stored, SAR 64:45, so it displays 16:9 (1024x576)."""
+    return make_clip(
+        path, seconds=seconds, width=720, height=576, extra_video_filters=("setsar=64/45",)
+    )
+
+
+def make_vfr_clip(path: str | Path, *, seconds: float = 2.0) -> Path:
+    """Variable frame rate, like phone footage: 25 fps for the first second, then frames
+    spaced 100 ms apart."""
+    return make_clip(
+        path,
+        seconds=seconds,
+        extra_video_filters=("setpts='if(lt(N,25),N*0.04,1+(N-25)*0.1)/TB'",),
+        extra_output_args=("-fps_mode", "vfr"),
+    )
+
+
+def make_rotated_clip(src: str | Path, path: str | Path, *, degrees: int = 90) -> Path:
+    """A stream copy of `src` (an MP4) carrying display-rotation metadata (a display matrix),
+    as phones write it."""
+    path = Path(path)
+    cmd = [
+        ffmpeg_path(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-i",
+        _arg_path(Path(src)),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        f"rotate={degrees}",
+        _arg_path(path),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    if result.returncode != 0:
+        raise SynthError(f"ffmpeg could not make {path}: {result.stderr.strip()[-800:]}")
+    return path
+
+
+def make_hdr_clip(path: str | Path, *, seconds: float = 1.0) -> Path:
+    """HEVC Main 10, 3840x2160, tagged HDR10 (BT.2020, PQ). Small and fast: 10 fps, ultrafast."""
+    return make_clip(
+        path,
+        seconds=seconds,
+        width=3840,
+        height=2160,
+        fps=10,
+        vcodec="libx265",
+        pix_fmt="yuv420p10le",
+        vcodec_args=("-preset", "ultrafast", "-x265-params", "log-level=error"),
+        extra_output_args=(
+            "-color_primaries",
+            "bt2020",
+            "-color_trc",
+            "smpte2084",
+            "-colorspace",
+            "bt2020nc",
+            "-tag:v",
+            "hvc1",
+        ),
+        pattern="smptebars",
+    )
+
+
+def make_still(path: str | Path, *, width: int = 320, height: int = 240) -> Path:
+    """A single picture (PNG or JPEG by `path`'s extension)."""
+    path = Path(path)
+    cmd = [
+        ffmpeg_path(),
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=s={width}x{height}",
+        "-frames:v",
+        "1",
+        _arg_path(path),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0:
+        raise SynthError(f"ffmpeg could not make {path}: {result.stderr.strip()[-800:]}")
+    return path
+
+
+def make_late_sound_clip(path: str | Path, *, seconds: float = 8.0, delay_s: float = 6.0) -> Path:
+    """A clip whose sound starts only after `delay_s` seconds of digital silence."""
+    return make_clip(
+        path,
+        seconds=seconds,
+        width=160,
+        height=120,
+        fps=10,
+        extra_output_args=("-af", f"adelay={round(delay_s * 1000)}:all=1", "-t", str(seconds)),
+    )
+
+
+def make_silent_track_clip(path: str | Path, *, seconds: float = 2.0) -> Path:
+    """A clip with an audio stream that holds only digital silence (a mute export)."""
+    return make_clip(path, seconds=seconds, tone_db=-200.0)
+
+
+def make_black_head_clip(path: str | Path, *, black_s: float = 10.0, seconds: float = 12.0) -> Path:
+    """A clip that starts with `black_s` seconds of black picture (a leader left in), then
+    the test pattern; a key frame every second, sound throughout."""
+    return make_clip(
+        path,
+        seconds=seconds,
+        width=160,
+        height=120,
+        fps=10,
+        vcodec_args=("-preset", "ultrafast", "-g", "10"),
+        extra_video_filters=(f"drawbox=c=black:t=fill:enable='lt(t,{black_s})'",),
+    )
