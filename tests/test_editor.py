@@ -96,6 +96,21 @@ def test_drop_files_adds_probed_films(qtbot, editor, night, clip2s, tmp_path):
     assert ids(editor) == ["hello", "first", "pause"]
 
 
+def test_a_dropped_file_with_a_title_tag_takes_that_title(qtbot, editor, tmp_path):
+    from player.media.synth import make_clip
+
+    tagged = make_clip(
+        tmp_path / "dsc_0042.mp4",
+        seconds=1,
+        extra_output_args=("-metadata", "title=致亲爱的自己 — To My Dearest Self"),
+    )
+    with qtbot.waitSignal(editor.probed, timeout=20_000):
+        assert editor.order.handle_drop(mime_for_files([tagged]), 0)
+    film = editor.doc.to_playlist().films()[0]
+    assert film.path == tagged
+    assert film.title.first() == "致亲爱的自己 — To My Dearest Self"
+
+
 def test_a_real_drop_event_reaches_the_running_order(qtbot, editor, clip2s):
     mime = mime_for_files([clip2s])
     event = QDropEvent(

@@ -152,6 +152,7 @@ class MediaInfo:
     video: VideoInfo | None = None
     audio: tuple[AudioInfo, ...] = ()
     subtitles: tuple[SubtitleInfo, ...] = ()
+    title: str | None = None  # the file's own title tag, if any
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -162,6 +163,7 @@ class MediaInfo:
             "video": _plain(self.video) if self.video else None,
             "audio": [_plain(a) for a in self.audio],
             "subtitles": [_plain(s) for s in self.subtitles],
+            "title": self.title,
         }
 
     @classmethod
@@ -175,6 +177,7 @@ class MediaInfo:
             video=_build(VideoInfo, video) if video else None,
             audio=tuple(_build(AudioInfo, a) for a in data.get("audio") or ()),
             subtitles=tuple(_build(SubtitleInfo, s) for s in data.get("subtitles") or ()),
+            title=data.get("title"),
         )
 
 

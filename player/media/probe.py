@@ -50,7 +50,7 @@ from player.media.info import (
     parse_ratio,
 )
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 PROBE_TIMEOUT_S = 15.0
 # How many packets ffprobe reads from the head to judge frame timing (cheap: ~1 ms).
 TIMING_PACKETS = 240
@@ -539,6 +539,7 @@ def parse_ffprobe(data: dict[str, Any], size_bytes: int) -> MediaInfo:
         video=video,
         audio=tuple(audio),
         subtitles=tuple(subtitles),
+        title=(str((fmt.get("tags") or {}).get("title") or "").strip() or None),
     )
 
 

@@ -997,14 +997,17 @@ class EditorWindow(QMainWindow):
                     poster = poster_frame(path, at, width=160)
                 except ProbeError:
                     poster = None
-            return info.duration_ms, poster
+            return info.duration_ms, poster, info.title
 
         def done(result: Any, error: Exception | None) -> None:
             if error is not None:
                 self.statusBar().showMessage(f"{path.name}: {error}", 8000)
                 self.probed.emit(path)
                 return
-            duration_ms, poster = result
+            duration_ms, poster, tagged_title = result
+            if tagged_title and node.get("title") == _title_from(path):
+                node["title"] = tagged_title  # the file's own title beats its name
+                self._dirty_outside_stack = True
             if poster:
                 pixmap = QPixmap()
                 if pixmap.loadFromData(poster):
