@@ -24,12 +24,11 @@ def atomic_write(path: str | Path, data: bytes | str, *, backup: bool = False) -
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
+        if not path.exists():  # mkstemp makes it owner-only: give it 0666 less the umask
+            os.chmod(tmp, 0o666 & ~_umask())
+        else:
             with contextlib.suppress(OSError):
                 shutil.copymode(path, tmp)
-        else:  # mkstemp makes it owner-only; a new file gets the usual 0666 less the umask
-            os.chmod(tmp, 0o666 & ~_umask())
-        if path.exists():
             if backup:
                 bak = path.with_name(path.name + ".bak")
                 # A hard link keeps the old bytes without copying; fall back to a copy.

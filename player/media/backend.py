@@ -1,0 +1,144 @@
+"""The media backend protocol: what the show controller asks of a player, and what it hears back.
+
+Two player slots (0 and 1) take turns: the film on screen plays in one while the next film waits
+in the other, opened and paused on its first frame, so a switch shows a picture at once.
+
+Threads: every method is called from the controller's (GUI) thread. Events are delivered by
+calling the `post` hook given to `set_event_sink` from the backend's own threads (libvlc's event
+thread for the vlc backend); `post` must be thread-safe and must not call back into the backend —
+the controller connects it to a queued Qt signal and handles the event on its own thread.
+
+Units: times are int milliseconds; levels in dB (0.0 = as the film was opened).
+Pure: no Qt, vlc or ffmpeg here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+SLOTS = (0, 1)
+
+
+class BackendError(RuntimeError):
+    """The backend cannot work at all (e.g. libvlc missing); the message says what to install."""
+
+
+# ---- events (backend -> controller), plain values only ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The media of `media_id` is open and paused on its first frame in `slot`."""
+
+    media_id: int
+    slot: int
+
+
+@dataclass(frozen=True)
+class Started:
+    """Playback of `media_id` is running (after `play`)."""
+
+    media_id: int
+    slot: int
+
+
+@dataclass(frozen=True)
+class TimeChanged:
+    """Playback position of `media_id` (ms from the start of the file), ~4 times a second."""
+
+    media_id: int
+    slot: int
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class Ended:
+    """`media_id` reached its end (or its stop point). `time_ms` is the last position seen.
+    A truncated file may also end this way, early: the controller compares with the expected
+    duration."""
+
+    media_id: int
+    slot: int
+    time_ms: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    """`media_id` could not be opened or failed while playing; `message` is plain text."""
+
+    media_id: int
+    slot: int
+    message: str
+
+
+BackendEvent = Ready | Started | TimeChanged | Ended | Failed
+Post = Callable[[BackendEvent], None]
+
+
+@runtime_checkable
+class MediaBackend(Protocol):
+    """A two-slot media player. No method raises for a bad file: failures come as `Failed`."""
+
+    def set_event_sink(self, post: Post) -> None:
+        """Where events go. `post` is called from a backend thread, never the caller's; it
+        must only hand the event over (e.g. emit a queued Qt signal). Call before `open`."""
+        ...
+
+    def set_video_window(self, slot: int, handle: int | None) -> None:
+        """Draw `slot`'s video into the native window `handle` (X11 window id, HWND, NSView);
+        None = no window (headless). Applies to media opened afterwards. Non-blocking."""
+        ...
+
+    def open(
+        self,
+        slot: int,
+        path: Path,
+        *,
+        start_ms: int = 0,
+        stop_ms: int | None = None,
+        subtitles: Path | None = None,
+        gain_db: float = 0.0,
+    ) -> int:
+        """Open `path` in `slot` (replacing what was there) and pause it on its first frame at
+        `start_ms`; playback will stop by itself at `stop_ms` (None = end of file). `gain_db`
+        is the film's fixed gain (trim + loudness matching), positive = louder.
+        Returns a new media id that this media's events carry. Non-blocking: `Ready` or
+        `Failed` follows."""
+        ...
+
+    def play(self, slot: int) -> None:
+        """Start (or unpause) the media in `slot`. Non-blocking; `Started` follows."""
+        ...
+
+    def pause(self, slot: int, paused: bool) -> None:
+        """Pause or resume `slot`. Non-blocking."""
+        ...
+
+    def stop(self, slot: int) -> None:
+        """Stop `slot` and release its media. Blocks for libvlc's stop (a few ms). No events
+        for that media follow."""
+        ...
+
+    def set_level_db(self, slot: int, db: float) -> None:
+        """Live level of `slot` relative to its opening gain (volume trim, fades); applies at
+        once. Values below -60 dB mean silence."""
+        ...
+
+    def time_ms(self, slot: int) -> int | None:
+        """Current position of `slot` in ms from the start of the file (None if nothing)."""
+        ...
+
+    def length_ms(self, slot: int) -> int | None:
+        """Length of the media in `slot` as the player sees it (None if unknown)."""
+        ...
+
+    def snapshot(self, slot: int, path: Path) -> bool:
+        """Write `slot`'s current video frame to `path` as PNG. Blocks; False if no picture."""
+        ...
+
+    def close(self) -> None:
+        """Stop everything and release the backend. Blocks."""
+        ...

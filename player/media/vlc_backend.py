@@ -1,0 +1,437 @@
+"""The media backend over libvlc (python-vlc): the only module that imports vlc.
+
+Every opened film gets its own deck: a libvlc instance and one media player. An instance per
+film costs ~5 ms (with libvlc-bin's plugin cache) and buys two things measured on this platform:
+  * gain: the instance option `--gain` (linear factor) changes the level of the sound actually
+    produced (captured via afile: 0.5 -> -6.0 dB, 2 -> +6.0 dB), whereas `audio_set_volume` left
+    the captured level unchanged and the `:gain` media option was ignored;
+  * `--audiofile-file`: afile reopens (truncates) its file for every new stream, so a reused
+    player keeps only the last film. One file segment per deck, joined in show time at close.
+Live level (volume trim, fades) goes through the equalizer's preamp, which does act on the
+produced sound; with flat bands the equalizer's preamp is unity at +12 dB (measured: preamp 0 dB
+gave -12.0 dB), so preamp = 12 + level, within libvlc's -20..+20 dB.
+
+libvlc is not re-entrant: the event callbacks only copy plain values and call `post`; they
+never call libvlc. One dispatcher per event type (python-vlc keeps one callback per type).
+Always `media_new_path` (a path with ':' given to `media_new` is taken for a URL).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import tempfile
+import threading
+import time
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from player.media.backend import (
+    SLOTS,
+    BackendError,
+    Ended,
+    Failed,
+    Post,
+    Ready,
+    Started,
+    TimeChanged,
+)
+
+log = logging.getLogger(__name__)
+vlc_log = logging.getLogger("libvlc")
+
+EQ_UNITY_PREAMP_DB = 12.0  # measured: flat equalizer with preamp +12 dB = unchanged level
+PREAMP_MIN_DB, PREAMP_MAX_DB = -20.0, 20.0
+MAX_GAIN_FACTOR = 8.0  # libvlc's --gain range is 0..8
+BASE_ARGS = (
+    "--avcodec-hw=none",
+    "--no-video-title-show",
+    "--no-osd",
+    "--no-snapshot-preview",
+    "--no-stats",
+    "--no-sub-autodetect-file",
+    "--no-interact",
+    "--verbose=0",
+)
+
+_vlc = None
+_x11_ready = False
+_lock = threading.Lock()
+
+
+def load_vlc():
+    """Import python-vlc and check that libvlc works; BackendError with what to install."""
+    global _vlc
+    if _vlc is not None:
+        return _vlc
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        # libwayland (loaded by libvlc) prints "XDG_RUNTIME_DIR is invalid" to stderr for
+        # every instance when this is unset (headless machines, services).
+        os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="screening-night-run-")
+    try:
+        import vlc
+    except (ImportError, OSError) as exc:  # python-vlc raises OSError when libvlc is missing
+        raise BackendError(
+            "libvlc is not available: install the Debian packages libvlc5, libvlc-bin, "
+            f"vlc-plugin-base and vlc-plugin-video-output ({exc})"
+        ) from exc
+    probe = vlc.Instance(["--quiet", "--vout=dummy", "--aout=dummy"])
+    if probe is None:
+        raise BackendError(
+            "libvlc could not start: install vlc-plugin-base (libvlc5 alone has no plugins)"
+        )
+    probe.release()
+    _vlc = vlc
+    return vlc
+
+
+def init_x11_threads() -> None:
+    """XInitThreads before the first libvlc instance that draws into an X11 window."""
+    global _x11_ready
+    if _x11_ready or not os.environ.get("DISPLAY"):
+        return
+    name = ctypes.util.find_library("X11")
+    if name:
+        try:
+            ctypes.CDLL(name).XInitThreads()
+        except OSError:
+            log.warning("could not call XInitThreads in %s", name)
+    _x11_ready = True
+
+
+def has_sound_card() -> bool:
+    try:
+        cards = Path("/proc/asound/cards").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return Path("/dev/snd").exists()
+    return "no soundcards" not in cards and bool(cards.strip())
+
+
+# ---- libvlc log -> Python logging ------------------------------------------------------------
+
+# libvlc is chatty: its warnings ("elst box found") are debug detail to us, its errors are
+# info (the show reports failures itself, in plain words).
+_LEVELS = {0: logging.DEBUG, 2: logging.DEBUG, 3: logging.DEBUG, 4: logging.INFO}
+_log_cb = None
+_vsnprintf = None
+
+
+def _install_log(instance, vlc) -> None:
+    """Route libvlc's messages to the 'libvlc' logger (debug and notices dropped early)."""
+    global _log_cb, _vsnprintf
+    if _log_cb is None:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        _vsnprintf = libc.vsnprintf
+        _vsnprintf.restype = ctypes.c_int
+        _vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
+
+        @vlc.CallbackDecorators.LogCb
+        def _cb(_data, level, _ctx, fmt, args):
+            py_level = _LEVELS.get(level, logging.DEBUG)
+            if not vlc_log.isEnabledFor(py_level):
+                return
+            buf = ctypes.create_string_buffer(1024)
+            _vsnprintf(buf, len(buf), fmt, args)
+            vlc_log.log(py_level, "%s", buf.value.decode("utf-8", "replace"))
+
+        _log_cb = _cb
+    try:
+        instance.log_set(_log_cb, None)
+    except Exception:  # an older python-vlc without log_set: stay quiet instead
+        log.debug("libvlc log callback not installed", exc_info=True)
+
+
+# ---- decks -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Deck:
+    media_id: int
+    slot: int
+    path: Path
+    instance: object
+    player: object
+    media: object
+    equalizer: object
+    audio_file: Path | None
+    active: bool = True
+    ready_sent: bool = False
+    last_time_ms: int = 0
+    played_at: float | None = None  # monotonic time of play() (for joining audio segments)
+    refs: list = field(default_factory=list)  # keeps ctypes callbacks alive
+
+
+class VlcBackend:
+    """Two slots of libvlc playback. See `player.media.backend.MediaBackend` for the contract.
+
+    `video=False` uses libvlc's dummy video output (headless). `audio` is "auto" (the system's
+    output, or dummy when there is no sound card), "dummy", or "file" with `audio_file` (a WAV
+    of the night's sound, joined from per-film segments in show time when `close` is called).
+    """
+
+    def __init__(
+        self,
+        *,
+        video: bool = True,
+        audio: str = "auto",
+        audio_file: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self._vlc = load_vlc()
+        if audio not in ("auto", "dummy", "file", "default"):
+            raise ValueError(f"unknown audio mode {audio!r}")
+        if audio == "file" and audio_file is None:
+            raise ValueError("audio='file' needs audio_file")
+        if audio == "auto":
+            audio = "default" if has_sound_card() else "dummy"
+        self._video = video
+        self._audio = audio
+        self._audio_file = Path(audio_file).absolute() if audio_file else None
+        self._extra = tuple(extra_args)
+        self._post: Post | None = None
+        self._windows: dict[int, int | None] = dict.fromkeys(SLOTS)
+        self._decks: dict[int, _Deck] = {}
+        self._next_id = 0
+        self._segments: list[tuple[float, Path]] = []  # (play time, file) of played decks
+        self._audio_parts: list[Path] = []  # every segment file made, played or not
+        self._levels: dict[int, float] = dict.fromkeys(SLOTS, 0.0)
+
+    # -- contract --
+
+    def set_event_sink(self, post: Post) -> None:
+        self._post = post
+
+    def set_video_window(self, slot: int, handle: int | None) -> None:
+        self._windows[slot] = int(handle) if handle else None
+        if handle and self._video:
+            init_x11_threads()
+
+    def open(self, slot, path, *, start_ms=0, stop_ms=None, subtitles=None, gain_db=0.0) -> int:
+        vlc = self._vlc
+        self.stop(slot)
+        self._next_id += 1
+        media_id = self._next_id
+        path = Path(path).absolute()
+        args = [*BASE_ARGS, *self._extra]
+        window = self._windows.get(slot) if self._video else None
+        if not window:
+            args.append("--vout=dummy")
+        audio_file = None
+        if self._audio == "dummy":
+            args.append("--aout=dummy")
+        elif self._audio == "file":
+            audio_file = self._audio_file.with_name(
+                f".{self._audio_file.stem}.part{media_id:04d}.wav"
+            )
+            args += ["--aout=afile", f"--audiofile-file={audio_file}"]
+            self._audio_parts.append(audio_file)
+        factor = min(MAX_GAIN_FACTOR, max(0.0, 10 ** (float(gain_db) / 20)))
+        args.append(f"--gain={factor:.4f}")
+        instance = vlc.Instance(args)
+        if instance is None:
+            raise BackendError("libvlc could not start an instance (vlc-plugin-base missing?)")
+        _install_log(instance, vlc)
+        player = instance.media_player_new()
+        media = instance.media_new_path(str(path))
+        media.add_option(":start-paused")
+        media.add_option(":no-video-title-show")
+        if start_ms > 0:
+            media.add_option(f":start-time={start_ms / 1000:.3f}")
+        if stop_ms is not None:
+            media.add_option(f":stop-time={stop_ms / 1000:.3f}")
+        if subtitles is not None:
+            media.add_option(f":sub-file={Path(subtitles).absolute()}")
+        player.set_media(media)
+        if window:
+            _attach_window(player, window)
+        equalizer = vlc.AudioEqualizer()
+        for band in range(vlc.libvlc_audio_equalizer_get_band_count()):
+            equalizer.set_amp_at_index(0.0, band)
+        deck = _Deck(media_id, slot, path, instance, player, media, equalizer, audio_file)
+        self._decks[slot] = deck
+        self._apply_level(deck, self._levels.get(slot, 0.0))
+        self._attach_events(deck)
+        if player.play() == -1:
+            deck.active = False
+            self._emit(Failed(media_id, slot, "libvlc refused to open the file"))
+        return media_id
+
+    def play(self, slot: int) -> None:
+        deck = self._decks.get(slot)
+        if deck is None:
+            return
+        if deck.played_at is None:
+            deck.played_at = time.monotonic()
+            if deck.audio_file is not None:
+                self._segments.append((deck.played_at, deck.audio_file))
+        deck.player.set_pause(0)
+
+    def pause(self, slot: int, paused: bool) -> None:
+        deck = self._decks.get(slot)
+        if deck is not None:
+            deck.player.set_pause(1 if paused else 0)
+
+    def stop(self, slot: int) -> None:
+        deck = self._decks.pop(slot, None)
+        if deck is None:
+            return
+        deck.active = False
+        deck.player.stop()
+        deck.player.release()
+        deck.media.release()
+        deck.instance.release()
+
+    def set_level_db(self, slot: int, db: float) -> None:
+        self._levels[slot] = float(db)
+        deck = self._decks.get(slot)
+        if deck is not None:
+            self._apply_level(deck, float(db))
+
+    def time_ms(self, slot: int) -> int | None:
+        deck = self._decks.get(slot)
+        if deck is None:
+            return None
+        value = deck.player.get_time()
+        return value if value is not None and value >= 0 else deck.last_time_ms
+
+    def length_ms(self, slot: int) -> int | None:
+        deck = self._decks.get(slot)
+        if deck is None:
+            return None
+        value = deck.player.get_length()
+        return value if value and value > 0 else None
+
+    def snapshot(self, slot: int, path: Path) -> bool:
+        deck = self._decks.get(slot)
+        if deck is None or not self._video:
+            return False
+        try:
+            return deck.player.video_take_snapshot(0, str(Path(path).absolute()), 0, 0) == 0
+        except Exception:
+            log.debug("snapshot failed", exc_info=True)
+            return False
+
+    def close(self) -> None:
+        for slot in list(self._decks):
+            self.stop(slot)
+        self.reset_levels()
+        if self._audio == "file" and self._audio_file is not None:
+            join_segments(self._segments, self._audio_file)
+            for part in self._audio_parts:
+                part.unlink(missing_ok=True)
+            self._segments, self._audio_parts = [], []
+
+    def reset_levels(self) -> None:
+        self._levels = dict.fromkeys(SLOTS, 0.0)
+
+    # -- internals --
+
+    def _apply_level(self, deck: _Deck, db: float) -> None:
+        preamp = min(PREAMP_MAX_DB, max(PREAMP_MIN_DB, EQ_UNITY_PREAMP_DB + db))
+        deck.equalizer.set_preamp(preamp)
+        deck.player.set_equalizer(deck.equalizer)
+        # Real sound outputs also follow the volume (silence at the end of a fade).
+        deck.player.audio_set_volume(0 if db <= -60 else 100)
+
+    def _emit(self, event) -> None:
+        if self._post is not None:
+            self._post(event)
+
+    def _attach_events(self, deck: _Deck) -> None:
+        vlc = self._vlc
+        events = deck.player.event_manager()
+        types = vlc.EventType
+
+        def paused(_event):
+            if deck.active and not deck.ready_sent:
+                deck.ready_sent = True
+                self._emit(Ready(deck.media_id, deck.slot))
+
+        def playing(_event):
+            if deck.active and deck.played_at is not None:
+                self._emit(Started(deck.media_id, deck.slot))
+
+        def time_changed(event):
+            if deck.active:
+                deck.last_time_ms = int(event.u.new_time)
+                if deck.played_at is not None:
+                    self._emit(TimeChanged(deck.media_id, deck.slot, deck.last_time_ms))
+
+        def ended(_event):
+            if deck.active:
+                self._emit(Ended(deck.media_id, deck.slot, deck.last_time_ms))
+
+        def error(_event):
+            if deck.active:
+                self._emit(Failed(deck.media_id, deck.slot, "libvlc could not decode the file"))
+
+        handlers = {
+            types.MediaPlayerPaused: paused,
+            types.MediaPlayerPlaying: playing,
+            types.MediaPlayerTimeChanged: time_changed,
+            types.MediaPlayerEndReached: ended,
+            types.MediaPlayerEncounteredError: error,
+        }
+        for kind, handler in handlers.items():
+            events.event_attach(kind, handler)
+        deck.refs.append(handlers)
+
+
+def _attach_window(player, handle: int) -> None:
+    import sys
+
+    if sys.platform.startswith("linux"):
+        player.set_xwindow(handle)
+    elif sys.platform == "win32":
+        player.set_hwnd(handle)
+    elif sys.platform == "darwin":
+        player.set_nsobject(handle)
+
+
+def join_segments(segments: list[tuple[float, Path]], out: Path) -> Path | None:
+    """Join per-film WAV segments into `out`, each placed at its show time (silence between),
+    then delete the segments. afile writes s16 at the stream's rate and channels; a segment in
+    another format than the first is left out with a warning."""
+    present = [(t, p) for t, p in sorted(segments) if p.exists() and p.stat().st_size > 44]
+    if not present:
+        for _, p in segments:
+            p.unlink(missing_ok=True)
+        return None
+    t0 = present[0][0]
+    params = None
+    tmp = out.with_name(f".{out.name}.tmp")
+    with wave.open(str(tmp), "wb") as writer:
+        written = 0
+        for t, seg in present:
+            try:
+                with wave.open(str(seg), "rb") as reader:
+                    if params is None:
+                        params = reader.getparams()
+                        writer.setnchannels(params.nchannels)
+                        writer.setsampwidth(params.sampwidth)
+                        writer.setframerate(params.framerate)
+                    p = reader.getparams()
+                    if (p.nchannels, p.sampwidth, p.framerate) != (
+                        params.nchannels,
+                        params.sampwidth,
+                        params.framerate,
+                    ):
+                        log.warning("audio segment %s has another format; left out", seg)
+                        continue
+                    at = round((t - t0) * params.framerate)
+                    if at > written:
+                        frame = params.nchannels * params.sampwidth
+                        writer.writeframes(b"\0" * ((at - written) * frame))
+                        written = at
+                    data = reader.readframes(reader.getnframes())
+                    writer.writeframes(data)
+                    written += reader.getnframes()
+            except (wave.Error, EOFError) as exc:
+                log.warning("audio segment %s unreadable: %s", seg, exc)
+    os.replace(tmp, out)
+    for _, p in segments:
+        p.unlink(missing_ok=True)
+    return out

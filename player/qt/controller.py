@@ -1,0 +1,921 @@
+"""The show controller: owns the sequencer, the media backend and the timers; carries out the
+sequencer's effects and feeds events back. The operator console and `rehearse` drive this same
+object; the output window only follows its signals.
+
+Threads: everything here runs on the Qt thread that made the controller. Backend events arrive
+from libvlc's threads through `post`, which only appends to a queue and writes one byte to a
+socket pair; a QSocketNotifier wakes the Qt thread, which drains the queue. (Emitting a PySide6
+signal straight from libvlc's threads, together with libvlc's log callback, corrupted reference
+counts and crashed Python at exit — measured with PySide6 6.12; libvlc threads must not touch
+Qt at all.) Media measuring (probe, loudness) runs in a worker thread and comes back the same way.
+
+Failures never stop the show: a film that will not open, fails mid-way, stalls, or ends well
+short of its probed duration is reported (`problem_reported`), logged as "failed" in the as-run
+log, and the show holds on a neutral card for a moment and goes on by itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal
+
+from player import asrun, journal
+from player.asrun import AsRunEntry, AsRunLog, now_iso
+from player.cards import card_content, format_duration, neutral_card
+from player.media.backend import Ended, Failed, MediaBackend, Ready, Started, TimeChanged
+from player.model import Film, Playlist, Step, steps
+from player.sequencer import (
+    Back,
+    Blackout,
+    CardElapsed,
+    Fade,
+    FadeDone,
+    FadeOut,
+    Finished,
+    Go,
+    Jump,
+    MediaEnded,
+    MediaFailed,
+    PauseMedia,
+    Phase,
+    PlayFilm,
+    PreloadFilm,
+    Sequencer,
+    SetBlackout,
+    ShowBlack,
+    ShowCard,
+    ShowNeutral,
+    ShowStatus,
+    Skip,
+    Start,
+    StepEnded,
+    StepStarted,
+    Stop,
+    StopMedia,
+    TogglePause,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS_TICK_MS = 200
+JOURNAL_TICK_MS = 1_000
+SHORT_END_TOLERANCE_MS = 600  # good files end 100–330 ms early in libvlc; truncated ones far more
+MIN_PLAYED_MS = 500  # a "film" (not resumed near its end) over this fast played nothing
+START_TIMEOUT_MS = 8_000  # play() without a first picture for this long = failed
+STALL_TIMEOUT_MS = 6_000  # no progress while playing for this long = failed
+LOUDNESS_WAIT_MS = 5_000  # GO on a film still being measured: wait at most this long
+MAX_BOOST_DB = 12.0
+FADE_STEP_MS = 40
+RAISE_ON_FIRST_TIME = True  # measured: raising a paused surface shows black ~100 ms
+FADE_FLOOR_DB = -60.0
+RECOVERY_MESSAGE = "The show continues in a moment"
+
+
+@dataclass
+class _Deck:
+    """What the controller knows about one backend slot."""
+
+    slot: int
+    step_index: int
+    media_id: int
+    start_ms: int  # where playback starts in the file (in point + resume position)
+    ready: bool = False
+    failed: str | None = None
+    played: bool = False
+    play_on_ready: bool = False
+
+
+@dataclass
+class _Playing:
+    deck: _Deck
+    token: int
+    position_ms: int  # resume offset into the film (after its in point)
+    play_mono: float
+    first_frame_mono: float | None = None
+    last_progress_mono: float = 0.0
+    last_time_ms: int = 0
+    paused_since: float | None = None
+    paused_total_s: float = 0.0
+    shown: bool = False
+
+
+@dataclass(frozen=True)
+class _Measured:
+    value: tuple  # (path, duration_ms | None, lufs | None)
+
+
+@dataclass
+class _Open:
+    """An as-run entry waiting for its end."""
+
+    started_at: str
+    start_mono: float
+
+
+class ShowController(QObject):
+    status_changed = Signal(object)  # ShowStatus: on every change and ~5x/s while running
+    card_shown = Signal(object)  # CardContent: draw this card above everything
+    video_shown = Signal(int)  # slot 0 or 1: raise this video surface (its film is on screen)
+    black_shown = Signal()  # nothing on: show black
+    problem_reported = Signal(str)  # one plain sentence: what failed, what the show did
+    item_finished = Signal(object)  # AsRunEntry (as written to the as-run log)
+    finished = Signal()  # the night is over (output shows black)
+
+    def __init__(
+        self,
+        playlist: Playlist,
+        *,
+        backend: MediaBackend | None = None,
+        as_run_path: str | Path | None = None,
+        journal_path: str | Path | None = None,
+        resume: bool = False,
+        parent: QObject | None = None,
+        recovery_ms: int = 3_000,
+        measure: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.playlist = playlist
+        self.steps: list[Step] = steps(playlist)
+        if backend is None:
+            from player.media.vlc_backend import VlcBackend
+
+            backend = VlcBackend(video=True)
+        self.backend = backend
+        self.journal_path = (
+            Path(journal_path) if journal_path else journal.default_path(playlist.path)
+        )
+        self._resume_point: tuple[int, int] | None = None
+        previous = journal.load(self.journal_path) if resume else None
+        if previous is not None:
+            self._resume_point = previous.resume_point()
+            if as_run_path is None and previous.as_run:
+                as_run_path = previous.as_run
+        self.as_run_path = Path(as_run_path) if as_run_path else asrun.default_path(playlist.path)
+        self._asrun = AsRunLog(self.as_run_path)
+        self._seq = Sequencer(self.steps, playlist.follow_of, recovery_ms=recovery_ms)
+        self.status: ShowStatus = self._seq.status()
+
+        self._decks: dict[int, _Deck] = {}
+        self._playing: _Playing | None = None
+        self._screen_slot: int | None = None  # slot whose surface was last raised
+        self._visual: tuple = ("black",)
+        self._trim_db = 0.0
+        self._open_entries: dict[int, _Open] = {}
+        self._completed_step: int | None = None
+        self._queue: deque = deque()
+        self._busy = False
+        self._closed = False
+        self._last_step_started: int | None = None
+
+        # card / intermission / neutral card timer (one at a time)
+        self._card_timer = QTimer(self, singleShot=True)
+        self._card_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._card_timer.timeout.connect(self._on_card_timer)
+        self._card_token = -1
+        self._card_duration_ms: int | None = None
+        self._card_started = time.monotonic()
+        self._card_paused_at: float | None = None
+        self._card_paused_s = 0.0
+        self._hold_started = time.monotonic()
+
+        self._fade_timer = QTimer(self)
+        self._fade_timer.setInterval(FADE_STEP_MS)
+        self._fade_timer.timeout.connect(self._on_fade_step)
+        self._fade: tuple[int, float, int] | None = None  # token, started, duration
+
+        self._pending_play: tuple[int, int, int] | None = None  # token, step, position
+        self._pending_timer = QTimer(self, singleShot=True)
+        self._pending_timer.timeout.connect(self._release_pending_play)
+
+        self._tick = QTimer(self)
+        self._tick.setInterval(STATUS_TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+        self._journal_timer = QTimer(self)
+        self._journal_timer.setInterval(JOURNAL_TICK_MS)
+        self._journal_timer.timeout.connect(self._save_journal)
+
+        # media facts, filled by the measuring thread
+        self._media_ms: dict[Path, int] = {}
+        self._lufs: dict[Path, float | None] = {}
+        self._measuring: set[Path] = set()
+        self._wanted_preload: set[int] = set()
+        self._last_played_ms = 0
+        self._planned: dict[int, str] = {}
+
+        # Cross-thread hand-over without touching Qt from other threads (see the module doc).
+        self._inbox: deque = deque()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._notifier = QSocketNotifier(self._wake_r.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._drain_inbox)
+        self.backend.set_event_sink(self._post)
+        self._plan()
+        if measure:
+            self._start_measuring()
+
+    # ---- public API ----------------------------------------------------------------------
+
+    @property
+    def resume_point(self) -> tuple[int, int] | None:
+        """(step_index, position_ms) a resume continues from, when resuming."""
+        return self._resume_point
+
+    def set_video_windows(self, handles: tuple[int, int]) -> None:
+        for slot, handle in enumerate(handles):
+            self.backend.set_video_window(slot, handle)
+
+    def start(self, step_index: int | None = None) -> None:
+        """Begin the night: at the resume point when resuming, else at `step_index` (default
+        the first step). The console calls this on the first GO, so the first step runs at
+        once (a hold card still waits for the next GO). To wait on black with the first film
+        preloaded, call `jump(0)` before any start: GO then starts it."""
+        log.info("as-run log: %s", self.as_run_path)
+        if self._seq.phase is not Phase.IDLE:
+            self.go()  # armed by a jump before the start: this is its GO
+            return
+        if self._resume_point is not None and step_index is None:
+            index, position = self._resume_point
+            if index >= len(self.steps):
+                self._feed(Start(max(0, len(self.steps) - 1), held=True))
+                return
+            self._feed(Start(index, position))
+            return
+        self._feed(Start(step_index or 0))
+
+    def go(self) -> None:
+        self._feed(Go())
+
+    def toggle_pause(self) -> None:
+        self._feed(TogglePause())
+
+    def fade_out(self, ms: int = 2000) -> None:
+        self._feed(FadeOut(int(ms)))
+
+    def stop(self) -> None:
+        self._feed(Stop())
+
+    def skip(self) -> None:
+        self._feed(Skip())
+
+    def back(self) -> None:
+        self._feed(Back())
+
+    def jump(self, step_index: int) -> None:
+        self._feed(Jump(int(step_index)))
+
+    def set_blackout(self, on: bool) -> None:
+        self._feed(SetBlackout(bool(on)))
+
+    def set_volume_trim_db(self, db: float) -> None:
+        """Live trim of the night's level (dB, -32..+8 applied), on top of each film's gain."""
+        self._trim_db = max(-32.0, min(8.0, float(db)))
+        if self._fade is None:
+            for slot in self._decks:
+                self.backend.set_level_db(slot, self._trim_db)
+        self._emit_status()
+
+    def take_snapshot(self, path) -> bool:
+        if self._playing is None:
+            return False
+        return self.backend.snapshot(self._playing.deck.slot, Path(path))
+
+    def close(self) -> None:
+        """Stop playback, save the journal, release the backend (call once at the end)."""
+        if self._closed:
+            return
+        for timer in (self._tick, self._journal_timer, self._card_timer, self._fade_timer):
+            timer.stop()
+        if self._seq.phase is not Phase.FINISHED:
+            self._save_journal()  # where the show was, to the millisecond
+        self._closed = True
+        self.backend.close()
+        self._asrun.close()
+        self._notifier.setEnabled(False)
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _post(self, item) -> None:
+        """Thread-safe: queue a backend event or a measurement and wake the Qt thread."""
+        self._inbox.append(item)
+        # A full buffer means wake-ups are pending already; OSError: we are closing.
+        with contextlib.suppress(BlockingIOError, OSError):
+            self._wake_w.send(b"\0")
+
+    def _drain_inbox(self) -> None:
+        with contextlib.suppress(BlockingIOError, OSError):
+            while self._wake_r.recv(4096):
+                pass
+        while self._inbox:
+            item = self._inbox.popleft()
+            if isinstance(item, _Measured):
+                self._on_measured(item.value)
+            else:
+                self._on_backend_event(item)
+
+    # ---- measuring (probe + loudness) off the GUI thread ----------------------------------
+
+    def _films(self) -> list[Film]:
+        seen: dict[Path, Film] = {}
+        for step in self.steps:
+            if step.kind == "film":
+                seen.setdefault(step.item.path, step.item)
+        return list(seen.values())
+
+    def _start_measuring(self) -> None:
+        films = self._films()
+        if not films:
+            return
+        want_loudness = self.playlist.defaults.loudness_target is not None
+        self._measuring = {f.path for f in films}
+        thread = threading.Thread(
+            target=self._measure_all,
+            args=([f.path for f in films], want_loudness, lambda v: self._post(_Measured(v))),
+            name="show-measure",
+            daemon=True,
+        )
+        thread.start()
+
+    @staticmethod
+    def _measure_all(paths: list[Path], want_loudness: bool, deliver) -> None:
+        """Probe (and measure the loudness of) every path; `deliver((path, ms, lufs))` each.
+        Runs in a worker thread: touches nothing of the controller."""
+        try:
+            from player.media import probe
+        except ImportError:
+            for path in paths:
+                deliver((path, None, None))
+            return
+        for path in paths:
+            duration = lufs = None
+            try:
+                duration = probe.probe(path).duration_ms
+            except Exception as exc:  # ProbeError, or anything odd: the show still plays it
+                log.info("probe of %s failed: %s", path, exc)
+            if want_loudness and duration is not None:
+                try:
+                    lufs = probe.measure_loudness(path).integrated_lufs
+                except Exception as exc:
+                    log.info("loudness of %s not measured: %s", path, exc)
+            deliver((path, duration, lufs))
+
+    def measure_now(self) -> None:
+        """Measure every film in this thread (blocking): for `rehearse`, before the start."""
+        results: list = []
+        want = self.playlist.defaults.loudness_target is not None
+        paths = [f.path for f in self._films()]
+        self._measuring.update(paths)
+        self._measure_all(paths, want, results.append)
+        for value in results:
+            self._on_measured(value)
+
+    def _on_measured(self, value) -> None:
+        path, duration, lufs = value
+        if duration is not None:
+            self._media_ms[path] = duration
+        self._lufs[path] = lufs
+        self._measuring.discard(path)
+        self._plan()
+        for step_index in sorted(self._wanted_preload):
+            if not self._measuring_blocks(step_index):
+                self._wanted_preload.discard(step_index)
+                self._preload(step_index)
+        if self._pending_play and not self._measuring_blocks(self._pending_play[1]):
+            self._release_pending_play()
+
+    def gain_db_for(self, film: Film) -> float:
+        """The film's fixed gain: its trim plus the loudness match when a target is set."""
+        gain = film.gain_db
+        target = self.playlist.defaults.loudness_target
+        lufs = self._lufs.get(film.path)
+        if target is not None and lufs is not None:
+            gain += target - lufs
+        return min(MAX_BOOST_DB, gain)
+
+    def _measuring_blocks(self, step_index: int) -> bool:
+        film = self.steps[step_index].item
+        return self.playlist.defaults.loudness_target is not None and film.path in self._measuring
+
+    def _plan(self) -> None:
+        try:
+            from player.schedule import plan
+
+            schedule = plan(self.playlist, self._media_ms)
+        except Exception:
+            log.debug("no schedule", exc_info=True)
+            return
+        if not getattr(schedule, "start_known", True):
+            return
+        day = self.playlist.date or date.today()
+        midnight = datetime.combine(day, datetime.min.time()).astimezone()
+        for item in schedule.items:
+            when = midnight + timedelta(milliseconds=item.start_ms)
+            self._planned[item.index] = when.isoformat(timespec="seconds")
+
+    # ---- event loop --------------------------------------------------------------------------
+
+    def _feed(self, event) -> None:
+        """Hand an event to the sequencer; events caused while carrying out effects queue up."""
+        if self._closed:
+            return
+        if not self._tick.isActive() and self._seq.phase is not Phase.FINISHED:
+            self._tick.start()
+            self._journal_timer.start()
+        self._queue.append(event)
+        if self._busy:
+            return
+        self._busy = True
+        try:
+            while self._queue:
+                effects = self._seq.handle(self._queue.popleft())
+                stops: list[tuple[int, int]] = []
+                for effect in effects:
+                    self._do(effect, stops)
+                for slot, media_id in stops:
+                    deck = self._decks.get(slot)
+                    if deck is not None and deck.media_id == media_id:
+                        self._stop_slot(slot)
+                if effects:
+                    self._emit_status()
+        except Exception:
+            log.exception("show controller error")
+            self.problem_reported.emit(
+                "The show engine met an internal error; the show goes on with the next item."
+            )
+        finally:
+            self._busy = False
+
+    def _later(self, event) -> None:
+        """Feed `event` after the effects being carried out (or now, outside of a batch)."""
+        if self._busy:
+            self._queue.append(event)
+        else:
+            self._feed(event)
+
+    def _do(self, effect, stops: list[tuple[int, int]]) -> None:
+        match effect:
+            case StepStarted(step_index=i):
+                self._step_started(i)
+            case StepEnded(step_index=i, outcome=outcome, error=error):
+                self._step_ended(i, outcome, error)
+            case ShowCard(token=t, step_index=i, duration_ms=ms):
+                step = self.steps[i]
+                nxt = self.steps[i + 1] if i + 1 < len(self.steps) else None
+                media_ms = None
+                if isinstance(step.item, Film):
+                    media_ms = self._media_ms.get(step.item.path)
+                content = card_content(
+                    self.playlist, step, media_duration_ms=media_ms, next_step=nxt
+                )
+                self._show_card(content)
+                self._start_card_timer(t, ms)
+            case ShowNeutral(token=t, duration_ms=ms, message=message):
+                self._show_card(neutral_card(self.playlist, message or RECOVERY_MESSAGE))
+                self._start_card_timer(t, ms)
+            case PreloadFilm(step_index=i):
+                self._preload(i)
+            case PlayFilm(token=t, step_index=i, position_ms=pos):
+                self._card_timer.stop()
+                self._card_duration_ms = None
+                if self._measuring_blocks(i):
+                    self._pending_play = (t, i, pos)
+                    self._pending_timer.start(LOUDNESS_WAIT_MS)
+                else:
+                    self._play(t, i, pos)
+            case StopMedia():
+                if self._playing is not None:
+                    deck = self._playing.deck
+                    self._last_played_ms = self._played_ms(self._playing)
+                    stops.append((deck.slot, deck.media_id))
+                    self._playing = None
+                self._pending_play = None
+                self._stop_fade()
+            case PauseMedia(paused=paused):
+                self._pause(paused)
+            case Fade(token=t, duration_ms=ms):
+                self._card_timer.stop()
+                self._fade = (t, time.monotonic(), ms)
+                self._fade_timer.start()
+                self._on_fade_step()
+            case ShowBlack():
+                self._card_timer.stop()
+                self._card_duration_ms = None
+                self._hold_started = time.monotonic()
+                self._show_black()
+            case Blackout(on=on):
+                if on:
+                    self.black_shown.emit()
+                else:
+                    self._reshow()
+            case Finished():
+                self._card_timer.stop()
+                for slot in list(self._decks):
+                    self._stop_slot(slot)
+                self._playing = None
+                self._show_black()
+                self._save_journal(finished=True)
+                self._tick.stop()
+                self._journal_timer.stop()
+                self._emit_status()
+                self.finished.emit()
+
+    # ---- visuals -------------------------------------------------------------------------
+
+    def _show_card(self, content) -> None:
+        self._visual = ("card", content)
+        if not self._seq.blackout:
+            self.card_shown.emit(content)
+
+    def _show_black(self) -> None:
+        self._visual = ("black",)
+        self.black_shown.emit()
+
+    def _show_video(self, slot: int) -> None:
+        self._visual = ("video", slot)
+        self._screen_slot = slot
+        if not self._seq.blackout:
+            self.video_shown.emit(slot)
+
+    def _reshow(self) -> None:
+        kind = self._visual[0]
+        if kind == "card":
+            self.card_shown.emit(self._visual[1])
+        elif kind == "video":
+            self.video_shown.emit(self._visual[1])
+        else:
+            self.black_shown.emit()
+
+    # ---- cards ---------------------------------------------------------------------------
+
+    def _start_card_timer(self, token: int, duration_ms: int | None) -> None:
+        self._card_timer.stop()
+        self._card_token = token
+        self._card_duration_ms = duration_ms
+        self._card_started = time.monotonic()
+        self._card_paused_at = None
+        self._card_paused_s = 0.0
+        self._hold_started = self._card_started
+        if duration_ms is not None:
+            self._card_timer.start(max(0, duration_ms))
+
+    def _card_elapsed_ms(self) -> int:
+        now = self._card_paused_at or time.monotonic()
+        return int((now - self._card_started - self._card_paused_s) * 1000)
+
+    def _on_card_timer(self) -> None:
+        self._feed(CardElapsed(self._card_token))
+
+    # ---- films ---------------------------------------------------------------------------
+
+    def _film(self, step_index: int) -> Film:
+        return self.steps[step_index].item
+
+    def _free_slot(self) -> int:
+        busy = {self._playing.deck.slot} if self._playing else set()
+        if not busy and self._visual[0] == "video":
+            busy = {self._visual[1]}  # keep the last frame on screen untouched
+        for slot in (0, 1):
+            if slot not in busy and slot not in self._decks:
+                return slot
+        for slot in (0, 1):
+            if slot not in busy:
+                return slot
+        return 1
+
+    def _open(self, step_index: int, position_ms: int = 0) -> _Deck:
+        film = self._film(step_index)
+        slot = self._free_slot()
+        self._stop_slot(slot)
+        start = film.in_ms + position_ms
+        self.backend.set_level_db(slot, self._trim_db)
+        media_id = self.backend.open(
+            slot,
+            film.path,
+            start_ms=start,
+            stop_ms=film.out_ms,
+            subtitles=film.subtitles,
+            gain_db=self.gain_db_for(film),
+        )
+        deck = self._decks.get(slot)
+        if deck is None or deck.media_id != media_id:
+            # events for this media may already have been handled (a fake backend posts at once)
+            deck = _Deck(slot, step_index, media_id, start)
+            self._decks[slot] = deck
+        return deck
+
+    def _preload(self, step_index: int) -> None:
+        for deck in self._decks.values():
+            if (
+                deck.step_index == step_index
+                and not deck.played
+                and deck.start_ms == (self._film(step_index).in_ms)
+            ):
+                return
+        if self._measuring_blocks(step_index):
+            self._wanted_preload.add(step_index)  # opened once measured, with its gain
+            return
+        self._open(step_index)
+
+    def _play(self, token: int, step_index: int, position_ms: int) -> None:
+        film = self._film(step_index)
+        deck = None
+        if position_ms == 0:
+            for candidate in self._decks.values():
+                if (
+                    candidate.step_index == step_index
+                    and not candidate.played
+                    and candidate.start_ms == film.in_ms
+                    and (self._playing is None or candidate is not self._playing.deck)
+                ):
+                    deck = candidate
+        if deck is None:
+            deck = self._open(step_index, position_ms)
+        deck.played = True
+        self._playing = _Playing(deck, token, position_ms, time.monotonic())
+        self._playing.last_progress_mono = self._playing.play_mono
+        if deck.failed:
+            self._later(MediaFailed(token, deck.failed))
+            return
+        if deck.ready:
+            self.backend.play(deck.slot)
+            if self._visual[0] != "video" or not RAISE_ON_FIRST_TIME:
+                # Paused on its first frame already: the picture is there, raise it now.
+                self._playing.shown = True
+                self._show_video(deck.slot)
+            # else: film after film, the last frame stays up until the new one runs
+        else:
+            deck.play_on_ready = True
+
+    def _release_pending_play(self) -> None:
+        self._pending_timer.stop()
+        if self._pending_play is None:
+            return
+        token, step_index, position = self._pending_play
+        self._pending_play = None
+        if token == self._seq.token:
+            self._play(token, step_index, position)
+
+    def _pause(self, paused: bool) -> None:
+        now = time.monotonic()
+        if self._playing is not None:
+            self.backend.pause(self._playing.deck.slot, paused)
+            if paused:
+                self._playing.paused_since = now
+            elif self._playing.paused_since is not None:
+                self._playing.paused_total_s += now - self._playing.paused_since
+                self._playing.paused_since = None
+                self._playing.last_progress_mono = now
+            return
+        if paused:
+            self._card_paused_at = now
+            self._card_timer.stop()
+        elif self._card_paused_at is not None:
+            self._card_paused_s += now - self._card_paused_at
+            self._card_paused_at = None
+            if self._card_duration_ms is not None:
+                self._card_timer.start(max(0, self._card_duration_ms - self._card_elapsed_ms()))
+
+    def _stop_slot(self, slot: int) -> None:
+        if self._decks.pop(slot, None) is not None:
+            self.backend.stop(slot)
+
+    def expected_ms(self, step_index: int) -> int | None:
+        """How long the film of `step_index` should play (trims applied), best known."""
+        film = self._film(step_index)
+        media = self._media_ms.get(film.path)
+        if media is None:
+            for deck in self._decks.values():
+                if deck.step_index == step_index:
+                    media = self.backend.length_ms(deck.slot)
+        if media is None:
+            return film.declared_duration_ms
+        end = media if film.out_ms is None else min(film.out_ms, media)
+        return max(0, end - film.in_ms)
+
+    def _played_ms(self, playing: _Playing, now: float | None = None) -> int:
+        if playing.first_frame_mono is None:
+            return 0
+        now = now or time.monotonic()
+        paused = playing.paused_total_s
+        if playing.paused_since is not None:
+            paused += now - playing.paused_since
+        wall = int((now - playing.first_frame_mono - paused) * 1000)
+        by_clock = playing.last_time_ms - playing.deck.start_ms
+        return max(0, wall, by_clock)
+
+    def _on_backend_event(self, event) -> None:
+        if self._closed:
+            return
+        deck = self._decks.get(event.slot)
+        if deck is None or deck.media_id != event.media_id:
+            return  # a film already stopped or replaced
+        playing = self._playing if self._playing and self._playing.deck is deck else None
+        now = time.monotonic()
+        match event:
+            case Ready():
+                deck.ready = True
+                if deck.play_on_ready and playing is not None:
+                    deck.play_on_ready = False
+                    self.backend.play(deck.slot)
+            case Started():
+                if playing is not None:
+                    playing.last_progress_mono = now
+            case TimeChanged(time_ms=t):
+                if playing is None:
+                    return
+                if playing.first_frame_mono is None:
+                    playing.first_frame_mono = now - max(0, t - deck.start_ms) / 1000
+                if t != playing.last_time_ms:
+                    playing.last_progress_mono = now
+                playing.last_time_ms = max(playing.last_time_ms, t)
+                if not playing.shown:
+                    playing.shown = True
+                    self._show_video(deck.slot)
+            case Ended():
+                if playing is None:
+                    # A standby film that ends before it was started had nothing to show.
+                    deck.failed = deck.failed or "it ended before showing anything"
+                    return
+                self._film_ended(playing, now)
+            case Failed(message=message):
+                if playing is None:
+                    deck.failed = message
+                    return
+                self._feed(MediaFailed(playing.token, message))
+
+    def _film_ended(self, playing: _Playing, now: float) -> None:
+        played = self._played_ms(playing, now)
+        expected = self.expected_ms(playing.deck.step_index)
+        nothing = played < MIN_PLAYED_MS and playing.position_ms == 0
+        if playing.first_frame_mono is None or nothing:
+            self._feed(MediaFailed(playing.token, "it ended before showing anything"))
+        elif expected is not None and played < expected - playing.position_ms - (
+            SHORT_END_TOLERANCE_MS
+        ):
+            self._feed(
+                MediaFailed(
+                    playing.token,
+                    f"it stopped after {format_duration(played)} of "
+                    f"{format_duration(expected - playing.position_ms)} "
+                    "(the file looks truncated or damaged)",
+                )
+            )
+        else:
+            self._feed(MediaEnded(playing.token))
+
+    # ---- fades ---------------------------------------------------------------------------
+
+    def _on_fade_step(self) -> None:
+        if self._fade is None:
+            self._fade_timer.stop()
+            return
+        token, started, duration = self._fade
+        progress = (
+            1.0 if duration <= 0 else min(1.0, (time.monotonic() - started) * 1000 / duration)
+        )
+        level = self._trim_db + (FADE_FLOOR_DB - self._trim_db) * progress
+        if self._playing is not None:
+            self.backend.set_level_db(self._playing.deck.slot, level)
+        if progress >= 1.0:
+            self._fade_timer.stop()
+            self._fade = None
+            self._feed(FadeDone(token))
+
+    def _stop_fade(self) -> None:
+        self._fade_timer.stop()
+        self._fade = None
+
+    # ---- as-run and journal --------------------------------------------------------------
+
+    def _step_started(self, i: int) -> None:
+        stale = self._open_entries.pop(i, None)
+        if stale is not None:
+            self._write_entry(i, stale, "stopped", None)
+        self._open_entries[i] = _Open(now_iso(), time.monotonic())
+        self._last_step_started = i
+        self._completed_step = None
+        self._save_journal()
+
+    def _step_ended(self, i: int, outcome: str, error: str | None) -> None:
+        opened = self._open_entries.pop(i, None)
+        entry = self._write_entry(i, opened, outcome, error)
+        self._completed_step = i
+        self._save_journal()
+        if outcome == "failed":
+            step = self.steps[i]
+            name = step.item.path.name if isinstance(step.item, Film) else ""
+            title = step.item.title.first(self.playlist.languages)
+            self.problem_reported.emit(
+                f'Film "{title}" ({name}) could not be played: {error}. '
+                "The show held on a neutral card and went on with the next item."
+            )
+        self.item_finished.emit(entry)
+
+    def _write_entry(
+        self, i: int, opened: _Open | None, outcome: str, error: str | None
+    ) -> AsRunEntry:
+        step = self.steps[i]
+        played_ms = 0
+        if opened is not None:
+            if step.kind == "film":
+                played_ms = self._last_film_played_ms(i, self._playing)
+            else:
+                played_ms = int((time.monotonic() - opened.start_mono) * 1000)
+        item = step.item
+        entry = AsRunEntry(
+            index=i,
+            id=step.card.id if step.card is not None else item.id,
+            kind=step.kind,
+            title=(step.card.text if step.kind == "card" else item.title).first(
+                self.playlist.languages
+            ),
+            file=str(item.path) if step.kind == "film" else None,
+            planned_start=self._planned.get(i),
+            started_at=opened.started_at if opened else None,
+            ended_at=now_iso() if opened else None,
+            played_ms=played_ms,
+            outcome=outcome,
+            error=error,
+        )
+        try:
+            self._asrun.write(entry)
+        except OSError as exc:
+            self.problem_reported.emit(f"The as-run log could not be written: {exc}.")
+        return entry
+
+    def _last_film_played_ms(self, i: int, playing: _Playing | None) -> int:
+        # StopMedia comes before StepEnded and clears _playing: keep the last one's figure.
+        if playing is not None and playing.deck.step_index == i:
+            return self._played_ms(playing)
+        return self._last_played_ms
+
+    def _save_journal(self, finished: bool = False) -> None:
+        index = self._seq.index
+        if index is None or (self._closed and not finished):
+            return
+        position = 0
+        completed = self._completed_step is not None and self._completed_step == index
+        if self._playing is not None and self._playing.deck.step_index == index:
+            position = self._played_ms(self._playing) + self._playing.position_ms
+        elif self._card_duration_ms is not None and self._seq.phase in (
+            Phase.CARD,
+            Phase.INTERMISSION,
+        ):
+            position = self._card_elapsed_ms()
+        state = journal.JournalState(
+            playlist=str(self.playlist.path) if self.playlist.path else "",
+            step_index=min(index, max(0, len(self.steps) - 1)),
+            position_ms=position,
+            completed=completed,
+            finished=finished or self._seq.phase is Phase.FINISHED,
+            as_run=str(self.as_run_path),
+            saved_at=now_iso(),
+        )
+        try:
+            journal.save(self.journal_path, state)
+        except OSError as exc:
+            log.warning("journal not saved: %s", exc)
+
+    # ---- status --------------------------------------------------------------------------
+
+    def _on_tick(self) -> None:
+        playing = self._playing
+        if playing is not None and playing.paused_since is None and self._fade is None:
+            now = time.monotonic()
+            idle_ms = (now - playing.last_progress_mono) * 1000
+            if playing.first_frame_mono is None and idle_ms > START_TIMEOUT_MS:
+                self._feed(MediaFailed(playing.token, "it did not start within 8 seconds"))
+            elif playing.first_frame_mono is not None and idle_ms > STALL_TIMEOUT_MS:
+                self._feed(MediaFailed(playing.token, "playback froze for 6 seconds"))
+        self._emit_status()
+
+    def _emit_status(self) -> None:
+        base = self._seq.status()
+        elapsed, duration = 0, None
+        playing = self._playing
+        if playing is not None and base.step_index == playing.deck.step_index:
+            elapsed = self._played_ms(playing) + playing.position_ms
+            duration = self.expected_ms(playing.deck.step_index)
+        elif base.phase in (Phase.CARD, Phase.INTERMISSION, Phase.PAUSED, Phase.FADING):
+            elapsed = self._card_elapsed_ms()
+            duration = self._card_duration_ms
+        elif base.phase is Phase.HOLDING:
+            elapsed = int((time.monotonic() - self._hold_started) * 1000)
+        remaining = max(0, duration - elapsed) if duration is not None else None
+        self.status = replace(
+            base,
+            elapsed_ms=elapsed,
+            duration_ms=duration,
+            remaining_ms=remaining,
+            volume_trim_db=self._trim_db,
+        )
+        self.status_changed.emit(self.status)
