@@ -14,6 +14,7 @@ from pathlib import Path
 
 from player.media.info import DeepResult, MediaInfo
 from player.model import Film, Severity
+from player.model import format_duration as clock
 from player.venue import Venue
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -92,16 +93,6 @@ def status_of(problems: Iterable[CheckProblem]) -> str:
             return "error"
         worst = "warning"
     return worst
-
-
-def clock(ms: int) -> str:
-    """12_345 -> '0:12', 3_723_000 -> '1:02:03' (for messages)."""
-    negative = ms < 0
-    seconds = round(abs(ms) / 1000)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-    return f"-{text}" if negative else text
 
 
 def _fps_text(fps: float) -> str:

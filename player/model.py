@@ -16,6 +16,22 @@ FORMAT_VERSION = 1
 DEFAULT_CARD_MS = 8_000
 
 
+def format_duration(ms: int, *, fraction: bool = False) -> str:
+    """A duration for people: 12_345 -> '0:12', 3_723_000 -> '1:02:03', -5_000 -> '-0:05'.
+
+    Rounded to the nearest second, or with `fraction` kept to the millisecond ('1:02.5').
+    """
+    sign = "-" if ms < 0 else ""
+    ms = abs(ms)
+    seconds, millis = (ms // 1000, ms % 1000) if fraction else ((ms + 500) // 1000, 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    if millis:
+        text += f".{millis:03d}".rstrip("0")
+    return sign + text
+
+
 class Follow(enum.Enum):
     """What happens when an item ends: go on by itself, or wait for GO."""
 

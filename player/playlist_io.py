@@ -33,6 +33,7 @@ from player.model import (
     Problem,
     Severity,
     Theme,
+    format_duration,
 )
 from player.yaml_source import (
     FieldReader,
@@ -43,6 +44,11 @@ from player.yaml_source import (
     suggest,
     type_name,
 )
+
+
+def _clock(ms: int) -> str:
+    return format_duration(ms, fraction=True)
+
 
 ITEM_KINDS = ("film", "card", "intermission")
 FOLLOW = {"auto": Follow.AUTO, "hold": Follow.HOLD}
@@ -582,16 +588,6 @@ class _Loader:
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:48].strip("-")
-
-
-def _clock(ms: int) -> str:
-    seconds, millis = divmod(ms, 1000)
-    hours, rem = divmod(seconds, 3600)
-    minutes, secs = divmod(rem, 60)
-    frac = f".{millis:03d}".rstrip("0") if millis else ""
-    if hours:
-        return f"{hours}:{minutes:02d}:{secs:02d}{frac}"
-    return f"{minutes}:{secs:02d}{frac}"
 
 
 # --------------------------------------------------------------------------- checking

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 
 from player.atomic import atomic_write
-from player.check import clock
 from player.check_run import CheckItem, CheckReport
 from player.media import probe as prober
+from player.model import format_duration as clock
 
 POSTER_AT = 0.10  # of the running time: past black leaders and logos, before anything spoils
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from player.model import Card, Film, Intermission, Playlist, Step, steps
+from player.model import format_duration as length
 
 DAY_MS = 24 * 60 * 60 * 1000
 #: Declared runtime and media duration may differ by this much before a warning.
@@ -97,14 +98,6 @@ def clock(ms: int) -> str:
 def day_of(ms: int) -> int:
     """0 for the night's day, 1 for the next day (after midnight), ..."""
     return ms // DAY_MS
-
-
-def length(ms: int) -> str:
-    """A duration as 'm:ss' or 'h:mm:ss' (rounded to the nearest second)."""
-    seconds = (ms + 500) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def parse_clock(text: str) -> int:

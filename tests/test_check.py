@@ -9,10 +9,11 @@ import pytest
 from _check_media import AWKWARD_NAMES, make_all
 
 from player import check
-from player.check import CODES, check_film, check_media, check_subtitles, clock, status_of
+from player.check import CODES, check_film, check_media, check_subtitles, status_of
 from player.check_run import check_playlist, check_targets, sniff
 from player.media.info import AudioInfo, DeepResult, Loudness, MediaInfo, VideoInfo
 from player.model import Film, LocalText, PlaylistError, Severity
+from player.model import format_duration as clock
 from player.playlist_io import load_playlist
 from player.venue import Venue, VenueError, resolve_venue
 

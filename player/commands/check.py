@@ -153,7 +153,7 @@ STATUS_MARK = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 
 
 def _duration(ms: int | None) -> str:
-    from player.check import clock
+    from player.model import format_duration as clock
 
     return clock(ms) if ms is not None else "—"
 

@@ -64,7 +64,7 @@ from player.editing import (
     item_body_path,
     item_kind,
 )
-from player.model import PlaylistError, Problem, Severity
+from player.model import PlaylistError, Problem, Severity, format_duration
 from player.playlist_doc import PlaylistDoc, item_for_line, item_start_lines, relative_or_absolute
 from player.qt.workers import run_task
 
@@ -85,12 +85,6 @@ def recovery_file(path: Path | None) -> Path:
         return recovery_dir() / "untitled.yaml"
     digest = hashlib.sha256(str(Path(path).absolute()).encode("utf-8")).hexdigest()[:12]
     return recovery_dir() / f"{Path(path).stem}-{digest}.yaml"
-
-
-def _clock_text(ms: int) -> str:
-    seconds = round(ms / 1000)
-    h, rest = divmod(seconds, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _plain(value: Any) -> str:
@@ -1016,7 +1010,7 @@ class EditorWindow(QMainWindow):
                 # Part of adding the film (undoing the add removes it too): no new undo step.
                 keys = list(node.keys())
                 pos = keys.index("title") + 1 if "title" in keys else len(keys)
-                node.insert(pos, "runtime", _clock_text(duration_ms))
+                node.insert(pos, "runtime", format_duration(duration_ms))
                 self._dirty_outside_stack = True
             self._refresh(select=self.order.currentRow(), reload_forms=True)
             self._schedule_validation()

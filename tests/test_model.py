@@ -1,0 +1,31 @@
+"""The pure model's helpers."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.model import LocalText, format_duration
+
+
+@pytest.mark.parametrize(
+    ("ms", "fraction", "text"),
+    [
+        (0, False, "0:00"),
+        (12_345, False, "0:12"),
+        (59_600, False, "1:00"),
+        (3_723_000, False, "1:02:03"),
+        (-5_000, False, "-0:05"),
+        (62_500, True, "1:02.5"),
+        (10_000, True, "0:10"),
+        (3_723_045, True, "1:02:03.045"),
+    ],
+)
+def test_format_duration(ms, fraction, text):
+    assert format_duration(ms, fraction=fraction) == text
+
+
+def test_local_text_lines_follow_the_night_order():
+    text = LocalText.of({"en": "Night", "zh": "夜", "de": "Nacht"})
+    assert text.lines(["zh", "fr", "en"]) == [("zh", "夜"), ("en", "Night"), ("de", "Nacht")]
+    assert text.first(["fr", "en"]) == "Night"
+    assert LocalText.of("Plain").lines(["zh"]) == [("", "Plain")]
