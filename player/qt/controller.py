@@ -75,9 +75,16 @@ STALL_TIMEOUT_MS = 6_000  # no progress while playing for this long = failed
 LOUDNESS_WAIT_MS = 5_000  # GO on a film still being measured: wait at most this long
 MAX_BOOST_DB = 12.0
 FADE_STEP_MS = 40
-RAISE_ON_FIRST_TIME = True  # measured: raising a paused surface shows black ~100 ms
+RAISE_ON_FIRST_TIME = False  # the standby draws its first frame (show_first_frame): raise at once
 FADE_FLOOR_DB = -60.0
 RECOVERY_MESSAGE = "The show continues in a moment"
+
+
+def _why(exc: OSError) -> str:
+    """'No space left on device', or 'Not a directory: /the/path/in/the/way'."""
+    if exc.strerror and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    return exc.strerror or str(exc)
 
 
 @dataclass
@@ -153,6 +160,11 @@ class ShowController(QObject):
         self.journal_path = (
             Path(journal_path) if journal_path else journal.default_path(playlist.path)
         )
+        # Raises journal.ShowInUse when another program runs this night (before we touch its
+        # journal or as-run log).
+        self._show_lock = journal.acquire_lock(self.journal_path)
+        self._warned: set[str] = set()  # "journal" / "as-run": the operator was told once
+        self._notes: dict[int, str] = {}  # step -> a note for its as-run entry's error field
         self._resume_point: tuple[int, int] | None = None
         previous = journal.load(self.journal_path) if resume else None
         if previous is not None:
@@ -160,6 +172,10 @@ class ShowController(QObject):
             if as_run_path is None and previous.as_run:
                 as_run_path = previous.as_run
         self.as_run_path = Path(as_run_path) if as_run_path else asrun.default_path(playlist.path)
+        if previous is not None and self._resume_point is not None:
+            self._resume_point = asrun.reconcile_resume(
+                self._resume_point, self.as_run_path, previous.saved_at
+            )
         self._asrun = AsRunLog(self.as_run_path)
         self._seq = Sequencer(self.steps, playlist.follow_of, recovery_ms=recovery_ms)
         self.status: ShowStatus = self._seq.status()
@@ -300,6 +316,7 @@ class ShowController(QObject):
         self._closed = True
         self.backend.close()
         self._asrun.close()
+        self._show_lock.release()
         self._notifier.setEnabled(False)
         self._wake_r.close()
         self._wake_w.close()
@@ -347,7 +364,8 @@ class ShowController(QObject):
 
     @staticmethod
     def _measure_all(paths: list[Path], want_loudness: bool, deliver) -> None:
-        """Probe (and measure the loudness of) every path; `deliver((path, ms, lufs))` each.
+        """Probe (and measure the loudness of) every path; `deliver((path, ms, lufs, note))`
+        each (`note`: why the prober hung, else None).
         Runs in a worker thread: touches nothing of the controller."""
         try:
             from player.media import probe
@@ -356,17 +374,19 @@ class ShowController(QObject):
                 deliver((path, None, None))
             return
         for path in paths:
-            duration = lufs = None
+            duration = lufs = note = None
             try:
                 duration = probe.probe(path).duration_ms
             except Exception as exc:  # ProbeError, or anything odd: the show still plays it
                 log.info("probe of %s failed: %s", path, exc)
+                if getattr(exc, "timed_out", False):  # a hung prober: worth a word
+                    note = getattr(exc, "message", str(exc))
             if want_loudness and duration is not None:
                 try:
                     lufs = probe.measure_loudness(path).integrated_lufs
                 except Exception as exc:
                     log.info("loudness of %s not measured: %s", path, exc)
-            deliver((path, duration, lufs))
+            deliver((path, duration, lufs, note))
 
     def measure_now(self) -> None:
         """Measure every film in this thread (blocking): for `rehearse`, before the start."""
@@ -379,7 +399,13 @@ class ShowController(QObject):
             self._on_measured(value)
 
     def _on_measured(self, value) -> None:
-        path, duration, lufs = value
+        path, duration, lufs, *rest = value
+        if rest and rest[0]:
+            self._warn_once(
+                f"probe:{path}",
+                f"{path.name} could not be measured: {rest[0]}. It will play without the "
+                "check of its length.",
+            )
         if duration is not None:
             self._media_ms[path] = duration
         self._lufs[path] = lufs
@@ -726,6 +752,8 @@ class ShowController(QObject):
                 if deck.play_on_ready and playing is not None:
                     deck.play_on_ready = False
                     self.backend.play(deck.slot)
+                else:
+                    self.backend.show_first_frame(deck.slot)  # standby: picture ready to raise
             case Started():
                 if playing is not None:
                     playing.last_progress_mono = now
@@ -804,6 +832,14 @@ class ShowController(QObject):
         self._last_step_started = i
         self._completed_step = None
         self._save_journal()
+        film = self.steps[i].item
+        if isinstance(film, Film) and film.subtitles is not None and not film.subtitles.exists():
+            # libvlc plays on silently without them: the operator must know.
+            self._notes[i] = f"subtitle file {film.subtitles.name} missing; shown without"
+            self.problem_reported.emit(
+                f'Film "{film.title.first(self.playlist.languages)}": its subtitle file '
+                f"{film.subtitles} is missing; the film plays without subtitles."
+            )
 
     def _step_ended(self, i: int, outcome: str, error: str | None) -> None:
         opened = self._open_entries.pop(i, None)
@@ -844,13 +880,28 @@ class ShowController(QObject):
             ended_at=now_iso() if opened else None,
             played_ms=played_ms,
             outcome=outcome,
-            error=error,
+            error=error or self._notes.pop(i, None),
         )
+        self._notes.pop(i, None)
         try:
             self._asrun.write(entry)
         except OSError as exc:
-            self.problem_reported.emit(f"The as-run log could not be written: {exc}.")
+            self._warn_once(
+                "as-run",
+                f"The as-run log {self.as_run_path} cannot be written ({_why(exc)}); "
+                "the show goes on without it.",
+            )
         return entry
+
+    def _warn_once(self, what: str, message: str) -> None:
+        """Tell the operator about a failing log file once; later failures only go to the log
+        (the journal is saved every second: a full disk must not nag every second)."""
+        if what in self._warned:
+            log.debug("%s", message)
+            return
+        log.warning("%s", message)
+        self._warned.add(what)
+        self.problem_reported.emit(message)
 
     def _last_film_played_ms(self, i: int, playing: _Playing | None) -> int:
         # StopMedia comes before StepEnded and clears _playing: keep the last one's figure.
@@ -883,7 +934,11 @@ class ShowController(QObject):
         try:
             journal.save(self.journal_path, state)
         except OSError as exc:
-            log.warning("journal not saved: %s", exc)
+            self._warn_once(
+                "journal",
+                f"The show journal {self.journal_path} cannot be saved ({_why(exc)}); "
+                "the show goes on, but a crash could not be resumed where it stopped.",
+            )
 
     # ---- status --------------------------------------------------------------------------
 

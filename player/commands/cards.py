@@ -1,0 +1,89 @@
+"""`screening-night cards PLAYLIST --out FOLDER [--size 1920x1080]`: every card of the night as
+PNG, drawn by the same code as the projector window, to proof spelling and layout."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 1920x1080")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise argparse.ArgumentTypeError(f"'{text}': width and height must be 16..16384 pixels")
+    return width, height
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("playlist", type=Path, metavar="PLAYLIST", help="YAML playlist")
+    parser.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="where to write")
+    parser.add_argument(
+        "--size", type=parse_size, default=(1920, 1080), metavar="WxH", help="default 1920x1080"
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="read running times from the media files (default: the declared runtime)",
+    )
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of an id (keeps letters of any script, digits, '-', '_')."""
+    name = re.sub(r"[^\w\-]+", "-", text, flags=re.UNICODE).strip("-")
+    return name[:60] or "card"
+
+
+def run(args: argparse.Namespace) -> int:
+    from player.cards import night_cards, step_id
+    from player.model import PlaylistError, steps
+    from player.playlist_io import load_playlist
+
+    try:
+        playlist = load_playlist(args.playlist)
+    except FileNotFoundError:
+        print(f"screening-night: the playlist {args.playlist} does not exist.", file=sys.stderr)
+        return 2
+    except PlaylistError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"screening-night: {args.playlist} cannot be loaded (see above).", file=sys.stderr)
+        return 2
+    durations: dict[Path, int] = {}
+    if args.probe:
+        from player.media.probe import probe_many
+
+        for path, result in probe_many([f.path for f in playlist.films()]).items():
+            duration = getattr(result, "duration_ms", None)
+            if duration:
+                durations[Path(path)] = int(duration)
+    import os
+
+    if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # drawing PNGs needs no screen
+    from PySide6.QtWidgets import QApplication
+
+    from player.qt.title_card import render_card
+
+    _app = QApplication.instance() or QApplication(["screening-night"])
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"screening-night: cannot create {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    written = 0
+    for step, content in night_cards(playlist, steps(playlist), durations):
+        name = f"{step.index + 1:02d}-{safe_name(step_id(step))}.png"
+        target = args.out / name
+        image = render_card(content, args.size)
+        if not image.save(str(target), "PNG"):
+            print(f"screening-night: could not write {target}", file=sys.stderr)
+            return 2
+        print(target)
+        written += 1
+    print(f"{written} card(s) written to {args.out}", file=sys.stderr)
+    return 0

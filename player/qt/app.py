@@ -1,0 +1,150 @@
+"""Opening the show: the QApplication, the controller, the projector window and the console.
+
+`run_show(...)` is what `screening-night run` calls; `open_show(...)` builds the windows without
+entering the event loop (tests use it with qtbot).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QScreen
+from PySide6.QtWidgets import QApplication
+
+from player.cards import neutral_card
+from player.model import Playlist
+from player.qt import settings
+from player.qt.operator_window import OperatorWindow
+from player.qt.output_window import OutputWindow
+
+log = logging.getLogger(__name__)
+_x_threads_done = False
+
+
+def init_x_threads() -> None:
+    """XInitThreads before the first VLC instance on X11 (libvlc draws from its own threads)."""
+    global _x_threads_done
+    if _x_threads_done or sys.platform != "linux":
+        return
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if not os.environ.get("DISPLAY") or platform.startswith(("offscreen", "wayland", "minimal")):
+        return
+    name = ctypes.util.find_library("X11")
+    if name:
+        try:
+            ctypes.CDLL(name).XInitThreads()
+        except OSError as exc:
+            log.warning("XInitThreads failed: %s", exc)
+    _x_threads_done = True
+
+
+def ensure_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        init_x_threads()
+        app = QApplication([sys.argv[0] if sys.argv else "screening-night"])
+    app.setOrganizationName(settings.ORGANIZATION)
+    app.setApplicationName(settings.APPLICATION)
+    app.setApplicationDisplayName("Screening Night")
+    settings.upgrade()
+    return app
+
+
+def pick_screen(index: int | None) -> QScreen:
+    """`--screen N` when given; else the remembered screen if present; else the second screen
+    (the projector, usually) or the only one."""
+    screens = QGuiApplication.screens()
+    if index is not None:
+        if not 0 <= index < len(screens):
+            names = ", ".join(f"{i}: {s.name()}" for i, s in enumerate(screens))
+            raise ValueError(f"there is no screen {index} (screens: {names})")
+        return screens[index]
+    remembered = settings.get("output/screen_name")
+    for screen in screens:
+        if remembered and screen.name() == remembered:
+            return screen
+    return screens[1] if len(screens) > 1 else screens[0]
+
+
+@dataclass
+class Show:
+    controller: object
+    output: OutputWindow
+    console: OperatorWindow
+
+
+def open_show(
+    playlist: Playlist,
+    *,
+    screen: int | None = None,
+    windowed: bool | None = None,
+    resume: bool = False,
+    backend=None,
+    run_check: bool = True,
+    controller_kwargs: dict | None = None,
+) -> Show:
+    """Build controller, projector window and console, and show them (no event loop)."""
+    ensure_app()
+    from player import journal
+    from player.qt.controller import ShowController
+
+    chosen = pick_screen(screen)
+    offer = None
+    if not resume and playlist.path is not None:
+        state = journal.load(journal.default_path(playlist.path))
+        point = state.resume_point() if state else None
+        if point is not None and (point[0] > 0 or point[1] > 0):
+            # The last show was interrupted: the controller learns where, and the console
+            # offers it (GO resumes, or "Start from the top").
+            resume, offer = True, point
+    if windowed is None:
+        windowed = bool(settings.get("output/windowed"))
+    kwargs = dict(controller_kwargs or {})
+    if backend is not None:
+        kwargs["backend"] = backend
+    controller = ShowController(playlist, resume=resume, **kwargs)
+    output = OutputWindow(screen=chosen, windowed=windowed)
+    output.show_card(neutral_card(playlist))
+    output.show()
+    output.attach(controller)  # after show(): the native surfaces exist and are mapped
+    console = OperatorWindow(
+        controller, output, playlist=playlist, playlist_path=playlist.path, run_check=run_check
+    )
+    if offer is not None:
+        console.offer_resume(*offer)
+    elif resume and controller.resume_point is not None:
+        index, _position = controller.resume_point
+        console.log_message(f"Resuming the interrupted show at #{index + 1}.")
+        console.go()  # --resume: asked for on the command line, so the show continues now
+    console.show()
+    console.raise_()
+    console.activateWindow()
+    settings.put("output/screen_name", chosen.name())
+    return Show(controller, output, console)
+
+
+def run_show(
+    playlist: Playlist,
+    *,
+    screen: int | None = None,
+    windowed: bool | None = None,
+    resume: bool = False,
+    quit_after_ms: int | None = None,
+) -> int:
+    """Open the show and run the event loop until the console closes. Returns an exit code."""
+    app = ensure_app()
+    show = open_show(playlist, screen=screen, windowed=windowed, resume=resume)
+    if quit_after_ms is not None:
+        QTimer.singleShot(quit_after_ms, show.console.close_show)
+    app.setQuitOnLastWindowClosed(True)
+    code = app.exec()
+    from player.qt.workers import wait_for_tasks
+
+    wait_for_tasks(10_000)
+    return int(code)
