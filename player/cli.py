@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import re
 import sys
 
 from player import __version__
@@ -32,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+_TOP_FLAGS = {"-h", "--help", "--version"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,10 +73,11 @@ def setup_logging(verbosity: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not [a for a in argv if not a.startswith("-")] and not {"-h", "--help", "--version"} & set(
-        argv
-    ):
-        argv = [*argv, "run", str(DEMO_PLAYLIST)]
+    # No command: open the demo night, passing on any run options (`screening-night --windowed`).
+    first = next((i for i, a in enumerate(argv) if not re.fullmatch(r"-v+|--verbose", a)), None)
+    if first is None or (argv[first].startswith("-") and argv[first] not in _TOP_FLAGS):
+        at = len(argv) if first is None else first
+        argv[at:at] = ["run", str(DEMO_PLAYLIST)]
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     try:

@@ -327,10 +327,10 @@ def test_schema_keys_match_the_loader():
 
 def test_readme_examples_load():
     readme = (DEMO_PLAYLIST.parent.parent / "README.md").read_text(encoding="utf-8")
-    blocks = readme.split("```yaml\n")[1:]
-    assert len(blocks) >= 2
-    for block in blocks:
-        text = block.split("```", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in readme.split("```yaml\n")[1:]]
+    playlists = [b for b in blocks if b.startswith("version: 1")]
+    assert len(playlists) >= 2
+    for text in playlists:
         load_playlist_text(text, DEMO_PLAYLIST.parent / "readme-example.yaml")
 
 

@@ -120,3 +120,19 @@ def test_help_and_version():
         "schema",
     ):
         assert command in result.stdout
+
+
+def test_no_command_opens_the_demo_night_with_run_options():
+    import os
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "player", "--windowed", "--quit-after", "1500"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr

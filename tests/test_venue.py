@@ -174,3 +174,18 @@ def test_normalise_codec():
     assert normalise_codec(" H.265 ") == "hevc"
     assert normalise_codec("AVC") == "h264"
     assert normalise_codec("prores") == "prores"
+
+
+def test_readme_venue_example_loads(tmp_path):
+    from player.paths import PROJECT_DIR
+    from player.venue import load_venue
+
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in readme.split("```yaml\n")[1:]]
+    profiles = [b for b in blocks if b.startswith("name: ")]
+    assert profiles
+    for text in profiles:
+        path = tmp_path / "venue.yaml"
+        path.write_text(text, encoding="utf-8")
+        venue = load_venue(path)
+        assert venue.max_width == 1920
