@@ -32,7 +32,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("player.commands.schema", "print the JSON Schema of the playlist format"),
 }
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 _TOP_FLAGS = {"-h", "--help", "--version"}
 
 

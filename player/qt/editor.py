@@ -186,10 +186,18 @@ class LocalTextField(Field):
         for edit in self.edits.values():
             edit.setObjectName("")
             edit.deleteLater()
+        for tag in getattr(self, "tags", {}).values():
+            tag.deleteLater()
         while self._layout.count():
             self._layout.takeAt(0)
         self.edits = {}
+        self.tags: dict[str, QLabel] = {}
         for lang in langs:
+            # A small language tag before each box, so a filled box still says its language.
+            tag = QLabel(lang or "all")
+            tag.setStyleSheet("color: palette(mid); font-size: 9pt;")
+            self._layout.addWidget(tag)
+            self.tags[lang] = tag
             edit = QLineEdit()
             edit.setPlaceholderText(lang or "text")
             edit.setToolTip(f"{self.label} ({lang})" if lang else self.label)
@@ -217,6 +225,10 @@ class LocalTextField(Field):
             self._plain = True
         if list(self.edits) != langs:
             self._build(langs)
+        first = next(iter(self.tags))
+        plain_text = self._plain and not isinstance(value, dict) and value not in (None, DELETE)
+        # A plain string is the same text for every language: say so on its box.
+        self.tags[first].setText("all" if plain_text else first or "all")
         for lang, edit in self.edits.items():
             if isinstance(value, dict):
                 text = _plain(value.get(lang))
