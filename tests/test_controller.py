@@ -309,3 +309,69 @@ def test_failures_mid_way_and_short_ends_with_the_fake_backend(qtbot, tmp_path):
     opens = [c for c in fake.calls if c[0] == "open"]
     assert [c[1] for c in opens] == [0, 1, 0, 1]
     controller.close()
+
+
+def test_film_after_film_starts_the_next_one_early_when_drawing_video(qtbot, tmp_path):
+    """With video windows, the next film is started PRESTART_LEAD_MS before the one on screen
+    ends (libvlc needs about that long to its first picture) and not before; a pause in that
+    last moment puts the early one back at its start."""
+    from player.media.fake import FakeBackend, Script
+    from player.qt import controller as controller_module
+
+    lead = controller_module.PRESTART_LEAD_MS
+    paths = [tmp_path / f"{name}.mp4" for name in ("a", "b", "c")]
+    fake = FakeBackend(scripts={p: Script(duration_ms=1_000) for p in paths})
+    controller = ShowController(
+        night(*(film(p) for p in paths), title_cards=False),
+        backend=fake,
+        as_run_path=tmp_path / "as-run.jsonl",
+        journal_path=tmp_path / "journal.json",
+        measure=False,
+    )
+    controller.set_video_windows((101, 102))
+    rec = Recorder(controller)
+
+    def plays(slot: int) -> int:
+        return sum(1 for c in fake.calls if c[:2] == ("play", slot))
+
+    def opens(path: Path) -> int:
+        return sum(1 for c in fake.calls if c[0] == "open" and c[2] == path)
+
+    def run_to(ms: int) -> None:  # film time of the film on screen, 50 ms a step
+        while fake.time_ms(controller._playing.deck.slot) < ms:
+            fake.advance(50)
+            qtbot.wait(5)
+
+    controller.start()
+    qtbot.wait(20)
+    assert (plays(0), plays(1)) == (1, 0)  # a on screen, b waiting in slot 1
+    run_to(1_000 - lead - 150)
+    qtbot.wait(60)
+    assert plays(1) == 0  # not yet
+    qtbot.wait(250)
+    assert plays(1) == 1  # started early, while a is still on screen
+    assert controller._playing.deck.step_index == 0
+    fake.advance(1_000 - fake.time_ms(0))  # a ends
+    qtbot.waitUntil(lambda: controller.status.step_index == 1, timeout=2_000)
+    assert opens(paths[1]) == 1  # b went on from its early start, not opened again
+    assert rec.videos[-1] == 1
+
+    # c starts early in slot 0, then the operator pauses b: c goes back to its start
+    run_to(1_000 - lead - 150)
+    qtbot.wait(310)
+    assert plays(0) == 2
+    controller.toggle_pause()
+    qtbot.wait(20)
+    assert opens(paths[2]) == 2  # opened again, paused at its start
+    controller.toggle_pause()
+    for _ in range(200):
+        fake.advance(50)
+        qtbot.wait(5)
+        if controller.status.phase is Phase.FINISHED:
+            break
+    assert [(e.title, e.outcome) for e in rec.entries] == [
+        ("a", "played"),
+        ("b", "played"),
+        ("c", "played"),
+    ]
+    controller.close()

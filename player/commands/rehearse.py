@@ -8,6 +8,7 @@ Exit 0 when every step played, 1 when any failed, 2 when the night cannot be run
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from pathlib import Path
@@ -33,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="start at step N (as numbered in this command's output, from 1)",
     )
+    # Hidden: write leak figures (libvlc players alive during / after the night) as JSON to
+    # FILE at the end — for the soak test and bench/soak.py.
+    parser.add_argument("--stats", type=Path, metavar="FILE", help=argparse.SUPPRESS)
     parser.epilog = "Exit status: 0 every step played, 1 a step failed, 2 could not run."
 
 
@@ -61,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
     from PySide6.QtCore import QCoreApplication, QTimer
 
+    from player.journal import ShowInUse
     from player.media.backend import BackendError
-    from player.media.vlc_backend import VlcBackend
+    from player.media.vlc_backend import VlcBackend, live_counts
     from player.model import steps
     from player.qt.controller import ShowController
     from player.sequencer import Phase
@@ -91,25 +96,35 @@ def run(args: argparse.Namespace) -> int:
             backend=backend,
             as_run_path=args.as_run,
             resume=args.resume,
-            measure=False,
         )
+    except ShowInUse as exc:
+        backend.close()
+        print(f"{args.playlist}: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
+        backend.close()
         print(f"Cannot write the as-run log: {exc}", file=sys.stderr)
         return 2
 
     print(f"As-run log: {controller.as_run_path}", flush=True)
+    start = None if args.from_step is None or args.resume else args.from_step - 1
     if args.resume:
         point = controller.resume_point
-        if point is None:
+        if point is None or point[0] >= total:  # the last one ended: the night was over
             print("Nothing to resume: starting from the beginning.", flush=True)
+            start = 0
         else:
             print(f"Resuming at step {point[0] + 1}, {point[1] / 1000:.1f} s in.", flush=True)
     if playlist.defaults.loudness_target is not None:
         print(f"Measuring loudness (target {playlist.defaults.loudness_target} LUFS)…", flush=True)
-    controller.measure_now()
+    # Films are probed (and measured) in the controller's worker thread while the night runs,
+    # as in the show: a prober that hangs must not hold the rehearsal back (it used to wait
+    # out every probe's 15 s time-out, film after film, before the first card).
 
     outcomes: list[str] = []
     held: dict[str, object] = {"key": None}
+
+    most_alive = live_counts()
 
     def on_item(entry) -> None:
         outcomes.append(entry.outcome)
@@ -119,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"PROBLEM: {message}", file=sys.stderr, flush=True)
 
     def on_status(status) -> None:
+        for kind, count in live_counts().items():  # ~5 times a second
+            most_alive[kind] = max(most_alive[kind], count)
         if status.phase is not Phase.HOLDING:
             held["key"] = None
             return
@@ -152,14 +169,18 @@ def run(args: argparse.Namespace) -> int:
     wake = QTimer()
     wake.timeout.connect(lambda: None)  # lets Python run its signal handlers
     wake.start(200)
-    start = None if args.from_step is None or args.resume else args.from_step - 1
     QTimer.singleShot(0, lambda: controller.start(start))
     try:
         app.exec()
     finally:
         signal.signal(signal.SIGINT, previous)
         wake.stop()
+        alive_at_end = live_counts()
         controller.close()
+    if getattr(args, "stats", None) is not None:
+        stats = {"most_alive": most_alive, "alive_at_end": alive_at_end}
+        stats["alive_after_close"] = live_counts()
+        args.stats.write_text(json.dumps(stats), encoding="utf-8")
     if args.audio_out:
         print(f"Sound written to {args.audio_out}", flush=True)
     if interrupted["yes"]:

@@ -60,6 +60,18 @@ BASE_ARGS = (
 _vlc = None
 _x11_ready = False
 _lock = threading.Lock()
+_live = {"instances": 0, "players": 0}  # made and not yet released, in this process
+
+
+def live_counts() -> dict[str, int]:
+    """How many libvlc instances and media players this process holds now (leak checks)."""
+    with _lock:
+        return dict(_live)
+
+
+def _count(kind: str, delta: int) -> None:
+    with _lock:
+        _live[kind] += delta
 
 
 def load_vlc():
@@ -67,6 +79,7 @@ def load_vlc():
     global _vlc
     if _vlc is not None:
         return _vlc
+    limit_malloc_arenas()
     if not os.environ.get("XDG_RUNTIME_DIR"):
         # libwayland (loaded by libvlc) prints "XDG_RUNTIME_DIR is invalid" to stderr for
         # every instance when this is unset (headless machines, services).
@@ -86,6 +99,27 @@ def load_vlc():
     probe.release()
     _vlc = vlc
     return vlc
+
+
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+def limit_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas before the first libvlc thread starts.
+
+    Every film gets a libvlc instance of its own, and each new thread of it may take a fresh
+    malloc arena (up to 8 per core) that keeps the memory freed in it. Measured with
+    bench/soak.py (60 items, 2 cores): RSS grew 19.6 MB after warm-up and still rose at the
+    end; capped at 4 arenas +8 MB, at 2 arenas +2.9 MB and flat. No-op where mallopt is
+    missing (musl, macOS, Windows)."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):
+        return
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
 
 
 def init_x11_threads() -> None:
@@ -233,8 +267,10 @@ class VlcBackend:
         instance = vlc.Instance(args)
         if instance is None:
             raise BackendError("libvlc could not start an instance (vlc-plugin-base missing?)")
+        _count("instances", 1)
         _install_log(instance, vlc)
         player = instance.media_player_new()
+        _count("players", 1)
         media = instance.media_new_path(str(path))
         media.add_option(":start-paused")
         media.add_option(":no-video-title-show")
@@ -281,8 +317,10 @@ class VlcBackend:
         deck.active = False
         deck.player.stop()
         deck.player.release()
+        _count("players", -1)
         deck.media.release()
         deck.instance.release()
+        _count("instances", -1)
 
     def set_level_db(self, slot: int, db: float) -> None:
         self._levels[slot] = float(db)

@@ -32,7 +32,7 @@ from player import asrun, journal
 from player.asrun import AsRunEntry, AsRunLog, now_iso
 from player.cards import card_content, format_duration, neutral_card
 from player.media.backend import Ended, Failed, MediaBackend, Ready, Started, TimeChanged
-from player.model import Film, Playlist, Step, steps
+from player.model import Film, Follow, Playlist, Step, steps
 from player.sequencer import (
     Back,
     Blackout,
@@ -75,7 +75,14 @@ STALL_TIMEOUT_MS = 6_000  # no progress while playing for this long = failed
 LOUDNESS_WAIT_MS = 5_000  # GO on a film still being measured: wait at most this long
 MAX_BOOST_DB = 12.0
 FADE_STEP_MS = 40
-RAISE_ON_FIRST_TIME = False  # the standby draws its first frame (show_first_frame): raise at once
+# Raise a ready standby's surface at once: it keeps the picture under it until libvlc draws
+# (the output window never paints video surfaces), so waiting held the last frame longer.
+RAISE_ON_FIRST_TIME = False
+# Film directly after film: the next one is started this long before the current one ends.
+# Measured (GL video under Xvfb): play() -> first picture on screen 105-165 ms; bench median
+# black+held per switch: lead 100 -> 40 ms, 140 -> 20 ms, 180 -> 20 ms. Its sound starts with
+# its clock, so the two films' sounds overlap by about this much (nothing is cut).
+PRESTART_LEAD_MS = 140
 FADE_FLOOR_DB = -60.0
 RECOVERY_MESSAGE = "The show continues in a moment"
 
@@ -113,6 +120,7 @@ class _Playing:
     paused_since: float | None = None
     paused_total_s: float = 0.0
     shown: bool = False
+    origin_mono: float | None = None  # monotonic time of file time 0 (reset by pause)
 
 
 @dataclass(frozen=True)
@@ -212,6 +220,14 @@ class ShowController(QObject):
         self._pending_timer = QTimer(self, singleShot=True)
         self._pending_timer.timeout.connect(self._release_pending_play)
 
+        # film after film: the next one starts early by libvlc's start-up time (_prestart)
+        self._prestart_timer = QTimer(self, singleShot=True)
+        self._prestart_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._prestart_timer.timeout.connect(self._prestart)
+        self._prestart_token = -1
+        self._prestarted: _Deck | None = None
+        self._has_video = False
+
         self._tick = QTimer(self)
         self._tick.setInterval(STATUS_TICK_MS)
         self._tick.timeout.connect(self._on_tick)
@@ -247,6 +263,7 @@ class ShowController(QObject):
         return self._resume_point
 
     def set_video_windows(self, handles: tuple[int, int]) -> None:
+        self._has_video = any(handles)
         for slot, handle in enumerate(handles):
             self.backend.set_video_window(slot, handle)
 
@@ -472,6 +489,7 @@ class ShowController(QObject):
                         self._stop_slot(slot)
                 if effects:
                     self._emit_status()
+            self._settle_prestart()
         except Exception:
             log.exception("show controller error")
             self.problem_reported.emit(
@@ -518,6 +536,7 @@ class ShowController(QObject):
                 else:
                     self._play(t, i, pos)
             case StopMedia():
+                self._prestart_timer.stop()
                 if self._playing is not None:
                     deck = self._playing.deck
                     self._last_played_ms = self._played_ms(self._playing)
@@ -665,6 +684,8 @@ class ShowController(QObject):
                     deck = candidate
         if deck is None:
             deck = self._open(step_index, position_ms)
+        if deck is self._prestarted:
+            self._prestarted = None  # running already: started just before the last film ended
         deck.played = True
         self._playing = _Playing(deck, token, position_ms, time.monotonic())
         self._playing.last_progress_mono = self._playing.play_mono
@@ -681,6 +702,84 @@ class ShowController(QObject):
         else:
             deck.play_on_ready = True
 
+    def _standby_for(self, step_index: int) -> _Deck | None:
+        """The deck opened, paused and ready for film step `step_index` from its start."""
+        if step_index >= len(self.steps) or self.steps[step_index].kind != "film":
+            return None
+        film = self._film(step_index)
+        for deck in self._decks.values():
+            if (
+                deck.step_index == step_index
+                and deck.ready
+                and not deck.played
+                and not deck.failed
+                and deck.start_ms == film.in_ms
+                and (self._playing is None or deck is not self._playing.deck)
+            ):
+                return deck
+        return None
+
+    def _schedule_prestart(self, playing: _Playing) -> None:
+        """Film directly after film (no card between): start the next one PRESTART_LEAD_MS
+        before this one ends, so that its first picture comes as this one's last goes. Started
+        at the end, the last frame stayed up 100-200 ms (bench/transitions.py). Only with video
+        windows: headless outputs start at once, and the sounds would overlap."""
+        i = playing.deck.step_index
+        if (
+            not self._has_video
+            or self._prestarted is not None
+            or playing.origin_mono is None
+            or playing.paused_since is not None
+            or self._fade is not None
+            or self.playlist.follow_of(self.steps[i].item) is not Follow.AUTO
+            or self._standby_for(i + 1) is None
+        ):
+            return
+        end_ms = self.backend.length_ms(playing.deck.slot)
+        out_ms = self._film(i).out_ms
+        if out_ms is not None:
+            end_ms = out_ms if end_ms is None else min(end_ms, out_ms)
+        if end_ms is None:
+            return
+        due = playing.origin_mono + (end_ms - PRESTART_LEAD_MS) / 1000
+        self._prestart_token = playing.token
+        self._prestart_timer.start(max(0, int((due - time.monotonic()) * 1000)))
+
+    def _prestart(self) -> None:
+        playing = self._playing
+        if (
+            self._closed
+            or playing is None
+            or playing.token != self._prestart_token
+            or playing.paused_since is not None
+            or self._fade is not None
+        ):
+            return
+        deck = self._standby_for(playing.deck.step_index + 1)
+        if deck is not None:
+            self.backend.play(deck.slot)
+            self._prestarted = deck
+
+    def _settle_prestart(self) -> None:
+        """A film started early whose turn did not come (the one before it was stopped,
+        skipped, failed, paused or faded): open it again, paused at its start."""
+        deck = self._prestarted
+        if deck is None:
+            return
+        playing = self._playing
+        if (
+            playing is not None
+            and playing.paused_since is None
+            and self._fade is None
+            and playing.deck.step_index + 1 == deck.step_index
+            and self._decks.get(deck.slot) is deck
+        ):
+            return  # still waiting for the film before it to end
+        self._prestarted = None
+        if self._decks.get(deck.slot) is deck:
+            self._stop_slot(deck.slot)
+            self._preload(deck.step_index)
+
     def _release_pending_play(self) -> None:
         self._pending_timer.stop()
         if self._pending_play is None:
@@ -694,6 +793,8 @@ class ShowController(QObject):
         now = time.monotonic()
         if self._playing is not None:
             self.backend.pause(self._playing.deck.slot, paused)
+            self._playing.origin_mono = None  # the film's clock moves: measure it again
+            self._prestart_timer.stop()
             if paused:
                 self._playing.paused_since = now
             elif self._playing.paused_since is not None:
@@ -752,8 +853,6 @@ class ShowController(QObject):
                 if deck.play_on_ready and playing is not None:
                     deck.play_on_ready = False
                     self.backend.play(deck.slot)
-                else:
-                    self.backend.show_first_frame(deck.slot)  # standby: picture ready to raise
             case Started():
                 if playing is not None:
                     playing.last_progress_mono = now
@@ -765,6 +864,10 @@ class ShowController(QObject):
                 if t != playing.last_time_ms:
                     playing.last_progress_mono = now
                 playing.last_time_ms = max(playing.last_time_ms, t)
+                origin = now - t / 1000  # events come late, never early: keep the earliest
+                if playing.origin_mono is None or origin < playing.origin_mono:
+                    playing.origin_mono = origin
+                self._schedule_prestart(playing)
                 if not playing.shown:
                     playing.shown = True
                     self._show_video(deck.slot)

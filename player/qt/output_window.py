@@ -85,7 +85,6 @@ class OutputWindow(QWidget):
             self._stack.addWidget(page)
         self._page = "black"
         self._apply_mode(screen)
-        self._keep_video_contents()
         self.show_black()
         if controller is not None:
             self.attach(controller)
@@ -115,14 +114,6 @@ class OutputWindow(QWidget):
         if self.windowHandle() is not None:
             self.windowHandle().setScreen(screen)
         self._screen = screen
-
-    def _keep_video_contents(self) -> None:
-        # A covered standby surface must keep its paused first frame for a film-to-film switch
-        # (X without a compositor discards covered pixels; see player/qt/x11.py).
-        if QGuiApplication.platformName() == "xcb":
-            from player.qt.x11 import keep_contents
-
-            keep_contents([video.handle() for video in self.videos])
 
     def move_to_screen(self, screen: QScreen, *, windowed: bool | None = None) -> None:
         """Cover `screen` (or sit on it in a normal window); keeps what is shown. Changing the
