@@ -117,7 +117,9 @@ def open_show(
         controller, output, playlist=playlist, playlist_path=playlist.path, run_check=run_check
     )
     if offer is not None:
-        console.offer_resume(*offer)
+        # The controller's point is the journal's, corrected by the as-run log (a step that
+        # finished just before the crash is not offered again).
+        console.offer_resume(*(controller.resume_point or offer))
     elif resume and controller.resume_point is not None:
         index, _position = controller.resume_point
         console.log_message(f"Resuming the interrupted show at #{index + 1}.")
