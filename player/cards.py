@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.model import Card, Film, Intermission, LocalText, Playlist, Step, Theme
+from player.model import Card, Film, Intermission, LocalText, Playlist, Step, Theme, format_duration
 
 # Small fixed words on cards, per language code. Languages not listed fall back to English.
 LABELS: dict[str, dict[str, str]] = {
@@ -62,24 +62,9 @@ def label(key: str, languages: tuple[str, ...] | list[str] = ()) -> str:
     return " / ".join(words) if words else table["en"]
 
 
-def format_duration(ms: int) -> str:
-    """Milliseconds as "m:ss" or "h:mm:ss", rounded to the nearest second."""
-    total_s = max(0, (int(ms) + 500) // 1000)
-    hours, rest = divmod(total_s, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes}:{seconds:02d}"
-
-
 def format_countdown(ms: int) -> str:
     """Remaining time for a countdown: rounded up, so "0:00" shows only at the very end."""
-    total_s = max(0, (int(ms) + 999) // 1000)
-    hours, rest = divmod(total_s, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes}:{seconds:02d}"
+    return format_duration(-(-max(0, int(ms)) // 1000) * 1000)
 
 
 def film_duration_ms(film: Film, media_duration_ms: int | None = None) -> int | None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,3 +32,36 @@ def media_dir(tmp_path_factory) -> Path:
 def clip2s(media_dir) -> Path:
     """A 2-second 320x240 H.264/AAC clip with a 440 Hz tone."""
     return make_clip(media_dir / "clip 2s.mp4", seconds=2.0, label="A")
+
+
+@contextlib.contextmanager
+def xvfb(*server_args: str) -> Iterator[str]:
+    """A private Xvfb server (it picks a free display number itself); yields ':N'.
+
+    The set-up installs Xvfb, so its absence is a failure, not a skip.
+    """
+    if not shutil.which("Xvfb"):
+        pytest.fail("Xvfb is not installed (the set-up installs the Debian package xvfb)")
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", *server_args],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    number, deadline = b"", time.monotonic() + 10
+    while time.monotonic() < deadline and not number.endswith(b"\n"):
+        chunk = os.read(read, 16)
+        if not chunk:
+            break
+        number += chunk
+    os.close(read)
+    if not number.strip():
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    try:
+        yield f":{number.decode().strip()}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

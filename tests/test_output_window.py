@@ -5,13 +5,12 @@ under Xvfb (two X screens) in a subprocess, and grab the X screen to see what an
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import xvfb
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
@@ -135,43 +134,8 @@ app.exec()
 def xvfb_two_screens():
     """An Xvfb with two X screens (1280x720 and 800x600) and a white root window, so any part
     not covered by our window (or a visible cursor) shows up as non-black."""
-    if not shutil.which("Xvfb"):
-        pytest.skip("Xvfb is not installed")
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        [
-            "Xvfb",
-            "-displayfd",
-            str(write),
-            "-nolisten",
-            "tcp",
-            "-wr",
-            "-screen",
-            "0",
-            "1280x720x24",
-            "-screen",
-            "1",
-            "800x600x24",
-        ],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    deadline = time.monotonic() + 10
-    number = b""
-    while time.monotonic() < deadline and not number.endswith(b"\n"):
-        chunk = os.read(read, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read)
-    if not number.strip():
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    yield f":{number.decode().strip()}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with xvfb("-wr", "-screen", "0", "1280x720x24", "-screen", "1", "800x600x24") as display:
+        yield display
 
 
 def test_real_window_covers_the_chosen_x_screen(xvfb_two_screens):

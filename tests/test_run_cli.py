@@ -4,13 +4,12 @@ cleanly (hidden `--quit-after MS`), offscreen and on a real X server; bad input 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import xvfb
 
 from player.media.synth import make_clip
 
@@ -56,29 +55,8 @@ def test_run_opens_and_closes_cleanly_offscreen(playlist):
 
 @pytest.fixture(scope="module")
 def xvfb_display():
-    if not shutil.which("Xvfb"):
-        pytest.skip("Xvfb is not installed")
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", "-screen", "0", "1280x720x24"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    number, deadline = b"", time.monotonic() + 10
-    while time.monotonic() < deadline and not number.endswith(b"\n"):
-        chunk = os.read(read, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read)
-    if not number.strip():
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    yield f":{number.decode().strip()}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with xvfb("-screen", "0", "1280x720x24") as display:
+        yield display
 
 
 def test_run_opens_and_closes_cleanly_on_a_real_x_server(playlist, xvfb_display):

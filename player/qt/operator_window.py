@@ -747,7 +747,7 @@ class OperatorWindow(QMainWindow):
         remaining = getattr(status, "remaining_ms", None)
         self.elapsed_label.setText(format_duration(elapsed) if phase != "IDLE" else "—")
         if remaining is not None and phase not in ("IDLE", "FINISHED"):
-            self.remaining_label.setText("-" + format_duration(remaining))
+            self.remaining_label.setText("-" + format_duration(max(0, remaining)))
         else:
             self.remaining_label.setText("—")
         if duration:
