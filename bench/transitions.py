@@ -1,13 +1,13 @@
 """Transitions on screen: black and held frames at every switch, ours vs a naive reused player.
 
-Runs under its own Xvfb (display :92), opens the real output window (player/qt/output_window.py)
-driven by the ShowController with the libvlc backend, and grabs the screen at 50 fps with
-ffmpeg's x11grab. In the same run, a naive single reused libvlc player (set_media + play on
-each end) plays the same films into a plain native window. Each film carries a grey box whose
-level names it, so every grabbed frame is classified (film k / card / black); at each change of
-film we count black frames and frames held beyond one film frame period (25 fps film = 2 grabbed
-frames). Also GO-to-first-frame latency: from `go()` (what the GO key calls) to the first
-grabbed frame of the film.
+Runs under its own Xvfb (display :92, or $BENCH_DISPLAY), opens the real output window
+(player/qt/output_window.py) driven by the ShowController with the libvlc backend, and grabs the
+screen at 50 fps with ffmpeg's x11grab. In the same run, a naive single reused libvlc player
+(set_media + play on each end) plays the same films into a plain native window. Each film
+carries a grey box whose level names it, so every grabbed frame is classified (film k / card /
+black); at each change of film we count black frames and frames held beyond one film frame
+period (25 fps film = 2 grabbed frames). Also GO-to-first-frame latency: from `go()` (what the
+GO key calls) to the first grabbed frame of the film.
 
     .venv/bin/python bench/transitions.py [--keep DIR]
 """

@@ -776,9 +776,11 @@ class ShowController(QObject):
         ):
             return  # still waiting for the film before it to end
         self._prestarted = None
-        if self._decks.get(deck.slot) is deck:
-            self._stop_slot(deck.slot)
-            self._preload(deck.step_index)
+        if self._decks.get(deck.slot) is not deck:
+            return  # replaced by another film already
+        self._stop_slot(deck.slot)
+        if not any(not other.played for other in self._decks.values()):
+            self._preload(deck.step_index)  # unless that would push out another waiting film
 
     def _release_pending_play(self) -> None:
         self._pending_timer.stop()
