@@ -221,6 +221,11 @@ class ShowController(QObject):
         self._pending_timer.timeout.connect(self._release_pending_play)
 
         # film after film: the next one starts early by libvlc's start-up time (_prestart)
+        # Films are measured one by one; the planned times are worked out once they settle,
+        # not after each one (that is quadratic: minutes for a 10 000-item night).
+        self._plan_timer = QTimer(self, singleShot=True)
+        self._plan_timer.setInterval(250)
+        self._plan_timer.timeout.connect(self._plan)
         self._prestart_timer = QTimer(self, singleShot=True)
         self._prestart_timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._prestart_timer.timeout.connect(self._prestart)
@@ -427,7 +432,7 @@ class ShowController(QObject):
             self._media_ms[path] = duration
         self._lufs[path] = lufs
         self._measuring.discard(path)
-        self._plan()
+        self._plan_timer.start()
         for step_index in sorted(self._wanted_preload):
             if not self._measuring_blocks(step_index):
                 self._wanted_preload.discard(step_index)
