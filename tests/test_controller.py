@@ -375,3 +375,25 @@ def test_film_after_film_starts_the_next_one_early_when_drawing_video(qtbot, tmp
         ("c", "played"),
     ]
     controller.close()
+
+
+@pytest.mark.parametrize("position_ms", [1_900, 1_990])
+def test_resumed_in_the_last_moment_of_a_film_is_not_a_failure(
+    qtbot, make_controller, three_films, tmp_path, position_ms
+):
+    """Found by the kill -9 drill: resumed at 1.9 s of a 2 s film, libvlc ended before it
+    drew a frame and the film was logged as failed."""
+    from player import journal
+
+    a, b, _ = three_films
+    playlist = night(film(a, "A"), film(b, "B"), title_cards=False)
+    journal_path = tmp_path / f"journal-{position_ms}.json"
+    journal.save(
+        journal_path, journal.JournalState(playlist="night", step_index=0, position_ms=position_ms)
+    )
+    controller, rec = make_controller(playlist, journal_path=journal_path, resume=True)
+    assert controller.resume_point == (0, position_ms)
+    with qtbot.waitSignal(controller.finished, timeout=20_000):
+        controller.start()
+    assert [(e.title, e.outcome) for e in rec.entries] == [("A", "played"), ("B", "played")]
+    assert rec.problems == []

@@ -231,3 +231,15 @@ def test_run_task_works_off_the_gui_thread_and_comes_back_to_it(qtbot):
         assert inline == [True]  # ran at once, on this thread
     finally:
         workers.set_synchronous(False)
+
+
+def test_show_clock_runs_past_midnight_like_the_schedule():
+    from datetime import date, timedelta
+
+    from player.qt.operator_window import now_ms_of_day
+
+    today = now_ms_of_day()
+    since_yesterday = now_ms_of_day(date.today() - timedelta(days=1))
+    # A night that started yesterday counts on past 24:00, as the schedule's times do.
+    assert 0 <= today < 24 * 3600_000
+    assert abs(since_yesterday - (today + 24 * 3600_000)) < 5_000

@@ -24,10 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audio-out", type=Path, metavar="FILE.wav", help="write the night's sound to a WAV file"
     )
-    parser.add_argument(
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
         "--resume", action="store_true", help="continue where the last run of this night stopped"
     )
-    parser.add_argument(
+    where.add_argument(
         "--from",
         dest="from_step",
         type=int,
@@ -176,13 +177,23 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous)
         wake.stop()
         alive_at_end = live_counts()
-        controller.close()
+        try:
+            controller.close()  # joins the recorded sound into --audio-out
+        except OSError as exc:
+            sound_error = f"{exc.strerror or exc}"
+        else:
+            sound_error = None
     if getattr(args, "stats", None) is not None:
         stats = {"most_alive": most_alive, "alive_at_end": alive_at_end}
         stats["alive_after_close"] = live_counts()
         args.stats.write_text(json.dumps(stats), encoding="utf-8")
     if args.audio_out:
-        print(f"Sound written to {args.audio_out}", flush=True)
+        if sound_error:
+            print(f"Could not write the sound to {args.audio_out}: {sound_error}", file=sys.stderr)
+        elif Path(args.audio_out).exists():
+            print(f"Sound written to {args.audio_out}", flush=True)
+        else:
+            print("No sound was recorded (no film played).", flush=True)
     if interrupted["yes"]:
         print("Interrupted; resume with --resume.", file=sys.stderr)
         return 130

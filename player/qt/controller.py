@@ -70,6 +70,7 @@ STATUS_TICK_MS = 200
 JOURNAL_TICK_MS = 1_000
 SHORT_END_TOLERANCE_MS = 600  # good files end 100–330 ms early in libvlc; truncated ones far more
 MIN_PLAYED_MS = 500  # a "film" (not resumed near its end) over this fast played nothing
+RESUME_TAIL_MS = 1_000  # resumed with less than this left, ending without a picture is normal
 START_TIMEOUT_MS = 8_000  # play() without a first picture for this long = failed
 STALL_TIMEOUT_MS = 6_000  # no progress while playing for this long = failed
 LOUDNESS_WAIT_MS = 5_000  # GO on a film still being measured: wait at most this long
@@ -331,14 +332,25 @@ class ShowController(QObject):
         """Stop playback, save the journal, release the backend (call once at the end)."""
         if self._closed:
             return
-        for timer in (self._tick, self._journal_timer, self._card_timer, self._fade_timer):
+        timers = (
+            self._tick,
+            self._journal_timer,
+            self._card_timer,
+            self._fade_timer,
+            self._pending_timer,
+            self._plan_timer,
+            self._prestart_timer,
+        )
+        for timer in timers:
             timer.stop()
         if self._seq.phase is not Phase.FINISHED:
             self._save_journal()  # where the show was, to the millisecond
         self._closed = True
-        self.backend.close()
-        self._asrun.close()
-        self._show_lock.release()
+        try:
+            self.backend.close()
+        finally:  # whatever the backend does, the log is closed and the night unlocked
+            self._asrun.close()
+            self._show_lock.release()
         self._notifier.setEnabled(False)
         self._wake_r.close()
         self._wake_w.close()
@@ -432,7 +444,8 @@ class ShowController(QObject):
             self._media_ms[path] = duration
         self._lufs[path] = lufs
         self._measuring.discard(path)
-        self._plan_timer.start()
+        if not self._plan_timer.isActive():  # at most every 250 ms, even while films pour in
+            self._plan_timer.start()
         for step_index in sorted(self._wanted_preload):
             if not self._measuring_blocks(step_index):
                 self._wanted_preload.discard(step_index)
@@ -789,7 +802,7 @@ class ShowController(QObject):
 
     def _release_pending_play(self) -> None:
         self._pending_timer.stop()
-        if self._pending_play is None:
+        if self._pending_play is None or self._closed:
             return
         token, step_index, position = self._pending_play
         self._pending_play = None
@@ -894,7 +907,12 @@ class ShowController(QObject):
         played = self._played_ms(playing, now)
         expected = self.expected_ms(playing.deck.step_index)
         nothing = played < MIN_PLAYED_MS and playing.position_ms == 0
-        if playing.first_frame_mono is None or nothing:
+        left_ms = None if expected is None else expected - playing.position_ms
+        if playing.position_ms and left_ms is not None and left_ms < RESUME_TAIL_MS:
+            # Resumed in its last moment: libvlc may end before drawing a frame. That is the
+            # end of the film, not a failure (seen in the kill -9 drill: resumed at 1.9 of 2 s).
+            self._feed(MediaEnded(playing.token))
+        elif playing.first_frame_mono is None or nothing:
             self._feed(MediaFailed(playing.token, "it ended before showing anything"))
         elif expected is not None and played < expected - playing.position_ms - (
             SHORT_END_TOLERANCE_MS

@@ -79,9 +79,12 @@ def phase_name(status) -> str:
     return getattr(phase, "name", str(phase or "IDLE")).upper()
 
 
-def now_ms_of_day() -> int:
+def now_ms_of_day(day: date | None = None) -> int:
+    """Milliseconds since midnight of `day` (default today): past 24 h once the night runs
+    over midnight, like the schedule's own times."""
     now = datetime.now()
-    return ((now.hour * 60 + now.minute) * 60 + now.second) * 1000 + now.microsecond // 1000
+    midnight = datetime.combine(day or now.date(), datetime.min.time())
+    return int((now - midnight).total_seconds() * 1000)
 
 
 def check_colour(status) -> str:
@@ -152,11 +155,13 @@ class OperatorWindow(QMainWindow):
         self._last_esc = -1e9
         self._last_close = -1e9
         self._current_index: int | None = None
+        self._marked_row: int | None = None  # the row styled as current
         self._step_started_ms: dict[int, int] = {}
         self._durations_ms: dict[Path, int] = {}
         self._check: dict[Path, tuple[str, str]] = {}
         self._schedule = schedule_mod.plan(playlist)
         self._show_start_ms: int | None = None
+        self._night_day = date.today()  # the show clock counts from this day's midnight
         self._status = getattr(controller, "status", None)
         self._preview_mode = "black"
         self._preview_card = None
@@ -393,6 +398,10 @@ class OperatorWindow(QMainWindow):
         self.skip_action = action("Skip", Qt.Key.Key_S, self.skip)
         self.back_action = action("Back", Qt.Key.Key_Backspace, self.back)
         self.jump_action = action("Jump to selected item", Qt.Key.Key_Return, self.jump_to_selected)
+        # The keypad's Enter too.
+        self.jump_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        )
         show_menu.addSeparator()
         self.lock_action = action(
             "Lock show", QKeySequence("Ctrl+L"), lambda: self.set_show_locked(True)
@@ -475,6 +484,22 @@ class OperatorWindow(QMainWindow):
         night = self.playlist.date
         return self.playlist.start_ms is not None and (night is None or night == date.today())
 
+    def _style_row(self, row: int, *, current: bool) -> None:
+        played = bool(self.table.item(row, COL_PLAYED).text())
+        for col in range(len(HEADERS)):
+            if col == COL_CHECK:
+                continue
+            item = self.table.item(row, col)
+            font = item.font()
+            font.setBold(current)
+            item.setFont(font)
+            if current:
+                item.setBackground(QBrush(QColor("#3b5b8c")))
+                item.setForeground(QBrush(QColor("white")))
+            else:
+                item.setBackground(QBrush())
+                item.setForeground(QBrush(QColor("#888")) if played else QBrush())
+
     def _set_check_cell(self, row: int) -> None:
         step = self.steps[row]
         cell = self.table.item(row, COL_CHECK)
@@ -522,22 +547,13 @@ class OperatorWindow(QMainWindow):
         self.log_message(f"Media check done: {summary}.")
 
     def _mark_current(self, index: int | None) -> None:
-        for row in range(self.table.rowCount()):
-            for col in range(len(HEADERS)):
-                if col == COL_CHECK:
-                    continue
-                item = self.table.item(row, col)
-                font = item.font()
-                font.setBold(row == index)
-                item.setFont(font)
-                if row == index:
-                    item.setBackground(QBrush(QColor("#3b5b8c")))
-                    item.setForeground(QBrush(QColor("white")))
-                else:
-                    item.setBackground(QBrush())
-                    played = self.table.item(row, COL_PLAYED).text()
-                    grey = QColor("#888") if played else QColor()
-                    item.setForeground(QBrush(grey) if played else QBrush())
+        # Only the rows that change are restyled: a marathon night has 20 000 of them.
+        rows = {index, self._marked_row} - {None}
+        self._marked_row = index
+        with self._bulk_update():
+            for row in rows:
+                if 0 <= row < self.table.rowCount():
+                    self._style_row(row, current=row == index)
         if index is not None and 0 <= index < self.table.rowCount():
             self.table.scrollToItem(
                 self.table.item(index, COL_ITEM), QAbstractItemView.ScrollHint.EnsureVisible
@@ -591,7 +607,7 @@ class OperatorWindow(QMainWindow):
 
     def _begin(self, message: str) -> None:
         self._started = True
-        self._show_start_ms = now_ms_of_day()
+        self._show_start_ms = now_ms_of_day(self._night_day)
         self.resume_bar.hide()
         if not self._schedule_start_known():
             self._replan()
@@ -678,7 +694,7 @@ class OperatorWindow(QMainWindow):
         )
         if not self._started:
             self._started = True
-            self._show_start_ms = now_ms_of_day()
+            self._show_start_ms = now_ms_of_day(self._night_day)
         self.controller.jump(step_index)
 
     @Slot()
@@ -752,7 +768,7 @@ class OperatorWindow(QMainWindow):
         if index != self._current_index:
             self._current_index = index
             if index is not None and phase not in ("IDLE", "FINISHED"):
-                self._step_started_ms.setdefault(index, now_ms_of_day())
+                self._step_started_ms.setdefault(index, now_ms_of_day(self._night_day))
             self._mark_current(index)
         self.blackout_button.setChecked(bool(getattr(status, "blackout", False)))
         self.pause_button.setText("Resume (P)" if getattr(status, "paused", False) else "Pause (P)")
@@ -793,7 +809,7 @@ class OperatorWindow(QMainWindow):
             self.next_label.setText("— end of the night —")
 
     def _tick(self) -> None:
-        now = now_ms_of_day()
+        now = now_ms_of_day(self._night_day)
         self.clock_label.setText(schedule_mod.clock(now))
         index = self._current_index
         if (
@@ -883,6 +899,8 @@ class OperatorWindow(QMainWindow):
             if played_ms is not None and outcome == "played":
                 text = f"played {format_duration(int(played_ms))}"
             cell.setText(text)
+            if index != self._marked_row:
+                self._style_row(index, current=False)  # played rows turn grey
             if outcome in ("failed",):
                 cell.setForeground(QBrush(QColor(CHECK_COLOURS["red"])))
         title = getattr(entry, "title", "") or ""
