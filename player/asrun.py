@@ -21,8 +21,6 @@ from pathlib import Path
 
 from player import paths
 
-OUTCOMES = ("played", "failed", "skipped", "stopped")
-
 
 @dataclass(frozen=True)
 class AsRunEntry:

@@ -63,7 +63,6 @@ FIELD_ORDERS = {
     "tb": "top field coded first, bottom shown first",
     "bt": "bottom field coded first, top shown first",
 }
-STATUS_ORDER = ("ok", "warning", "error")
 
 
 @dataclass(frozen=True)

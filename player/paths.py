@@ -26,7 +26,3 @@ def cache_dir() -> Path:
 
 def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
-
-
-def config_dir() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME))

@@ -72,9 +72,6 @@ class Schedule:
     def total_ms(self) -> int:
         return self.end_ms - self.start_ms
 
-    def for_step(self, step_index: int) -> ScheduledStep:
-        return self.items[step_index]
-
     def late_ms(self, step_index: int, now_ms: int) -> int:
         """How late step `step_index` starts if it starts at `now_ms` (ms after midnight of
         the night's day; negative: early)."""

@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"Resuming at step {point[0] + 1}, {point[1] / 1000:.1f} s in.", flush=True)
     if playlist.defaults.loudness_target is not None:
-        print(f"Measuring loudness (target {playlist.defaults.loudness_target} LUFS)…", flush=True)
+        print(f"Loudness matched to {playlist.defaults.loudness_target} LUFS.", flush=True)
     # Films are probed (and measured) in the controller's worker thread while the night runs,
     # as in the show: a prober that hangs must not hold the rehearsal back (it used to wait
     # out every probe's 15 s time-out, film after film, before the first card).

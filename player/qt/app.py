@@ -6,10 +6,7 @@ entering the event loop (tests use it with qtbot).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
-import os
 import sys
 from dataclasses import dataclass
 
@@ -24,30 +21,14 @@ from player.qt.operator_window import OperatorWindow
 from player.qt.output_window import OutputWindow
 
 log = logging.getLogger(__name__)
-_x_threads_done = False
-
-
-def init_x_threads() -> None:
-    """XInitThreads before the first VLC instance on X11 (libvlc draws from its own threads)."""
-    global _x_threads_done
-    if _x_threads_done or sys.platform != "linux":
-        return
-    platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if not os.environ.get("DISPLAY") or platform.startswith(("offscreen", "wayland", "minimal")):
-        return
-    name = ctypes.util.find_library("X11")
-    if name:
-        try:
-            ctypes.CDLL(name).XInitThreads()
-        except OSError as exc:
-            log.warning("XInitThreads failed: %s", exc)
-    _x_threads_done = True
 
 
 def ensure_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
-        init_x_threads()
+        from player.media.vlc_backend import init_x11_threads
+
+        init_x11_threads()  # before Qt's and libvlc's first X connection
         app = QApplication([sys.argv[0] if sys.argv else "screening-night"])
     app.setOrganizationName(settings.ORGANIZATION)
     app.setApplicationName(settings.APPLICATION)

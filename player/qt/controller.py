@@ -76,9 +76,6 @@ STALL_TIMEOUT_MS = 6_000  # no progress while playing for this long = failed
 LOUDNESS_WAIT_MS = 5_000  # GO on a film still being measured: wait at most this long
 MAX_BOOST_DB = 12.0
 FADE_STEP_MS = 40
-# Raise a ready standby's surface at once: it keeps the picture under it until libvlc draws
-# (the output window never paints video surfaces), so waiting held the last frame longer.
-RAISE_ON_FIRST_TIME = False
 # Film directly after film: the next one is started this long before the current one ends.
 # Measured (GL video under Xvfb): play() -> first picture on screen 105-165 ms; bench median
 # black+held per switch: lead 100 -> 40 ms, 140 -> 20 ms, 180 -> 20 ms. Its sound starts with
@@ -422,16 +419,6 @@ class ShowController(QObject):
                     log.info("loudness of %s not measured: %s", path, exc)
             deliver((path, duration, lufs, note))
 
-    def measure_now(self) -> None:
-        """Measure every film in this thread (blocking): for `rehearse`, before the start."""
-        results: list = []
-        want = self.playlist.defaults.loudness_target is not None
-        paths = [f.path for f in self._films()]
-        self._measuring.update(paths)
-        self._measure_all(paths, want, results.append)
-        for value in results:
-            self._on_measured(value)
-
     def _on_measured(self, value) -> None:
         path, duration, lufs, *rest = value
         if rest and rest[0]:
@@ -712,11 +699,10 @@ class ShowController(QObject):
             return
         if deck.ready:
             self.backend.play(deck.slot)
-            if self._visual[0] != "video" or not RAISE_ON_FIRST_TIME:
-                # Paused on its first frame already: the picture is there, raise it now.
-                self._playing.shown = True
-                self._show_video(deck.slot)
-            # else: film after film, the last frame stays up until the new one runs
+            # Raised at once: the surface keeps what is under it until libvlc draws (the
+            # output window does not let Qt paint over it).
+            self._playing.shown = True
+            self._show_video(deck.slot)
         else:
             deck.play_on_ready = True
 
