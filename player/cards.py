@@ -67,15 +67,6 @@ def format_countdown(ms: int) -> str:
     return format_duration(-(-max(0, int(ms)) // 1000) * 1000)
 
 
-def film_duration_ms(film: Film, media_duration_ms: int | None = None) -> int | None:
-    """The film's running time as played: media length with in/out applied when the media
-    length is known, else the declared runtime (with trims); None when neither is known."""
-    if media_duration_ms is None:
-        return film.declared_duration_ms
-    end = media_duration_ms if film.out_ms is None else min(film.out_ms, media_duration_ms)
-    return max(0, end - film.in_ms)
-
-
 def _distinct(text: LocalText | None, languages: tuple[str, ...]) -> str:
     """One line for a per-language field: the distinct values joined by " / "."""
     if text is None:
@@ -104,7 +95,7 @@ def _film_details(
     place_year = [p for p in (_distinct(film.country, languages), film.year) if p]
     if place_year:
         details.append(" · ".join(str(p) for p in place_year))
-    duration = film_duration_ms(film, media_duration_ms)
+    duration = film.played_ms(media_duration_ms)
     if duration:
         details.append(f"{label('running_time', languages)}  {format_duration(duration)}")
     return tuple(details)

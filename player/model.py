@@ -213,6 +213,14 @@ class Film:
             return None
         return max(0, end - self.in_ms)
 
+    def played_ms(self, media_ms: int | None) -> int | None:
+        """How long it plays: the media's length with in/out applied when known (an `out`
+        past the end stops at the end), else the declared runtime with trims, else None."""
+        if media_ms is None:
+            return self.declared_duration_ms
+        end = media_ms if self.out_ms is None else min(self.out_ms, media_ms)
+        return max(0, end - self.in_ms)
+
 
 Item = Film | Card | Intermission
 

@@ -126,15 +126,12 @@ def film_duration(
                 f"{name}: declared runtime {length(film.runtime_ms)} but the media "
                 f"({film.path.name}) lasts {length(media_ms)}"
             )
-        end = media_ms
-        if film.out_ms is not None:
-            if film.out_ms > media_ms:
-                notes.append(
-                    f"{name}: out {length(film.out_ms)} is beyond the end of the media "
-                    f"({length(media_ms)}); planned up to the end"
-                )
-            end = min(film.out_ms, media_ms)
-        return max(0, end - film.in_ms), MEDIA
+        if film.out_ms is not None and film.out_ms > media_ms:
+            notes.append(
+                f"{name}: out {length(film.out_ms)} is beyond the end of the media "
+                f"({length(media_ms)}); planned up to the end"
+            )
+        return film.played_ms(media_ms), MEDIA
     declared = film.declared_duration_ms
     if declared is not None:
         return declared, DECLARED

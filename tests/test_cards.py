@@ -11,7 +11,6 @@ import pytest
 
 from player.cards import (
     card_content,
-    film_duration_ms,
     format_countdown,
     format_duration,
     neutral_card,
@@ -69,7 +68,7 @@ def test_running_time_comes_from_the_media_with_trims_applied():
     # Media shorter than `out`: the film ends at the media's end.
     content = card_content(night, step, media_duration_ms=200_000)
     assert content.details[-1].endswith("3:10")
-    assert film_duration_ms(night.films()[0], 400_000) == 240_000
+    assert night.films()[0].played_ms(400_000) == 240_000
 
 
 def test_free_card_text_per_language_and_plain_text():

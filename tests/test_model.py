@@ -29,3 +29,16 @@ def test_local_text_lines_follow_the_night_order():
     assert text.lines(["zh", "fr", "en"]) == [("zh", "夜"), ("en", "Night"), ("de", "Nacht")]
     assert text.first(["fr", "en"]) == "Night"
     assert LocalText.of("Plain").lines(["zh"]) == [("", "Plain")]
+
+
+def test_played_ms_applies_trims_to_the_media_or_the_declared_runtime():
+    from pathlib import Path
+
+    from player.model import Film
+
+    film = Film(id="f", path=Path("/f.mp4"), title=LocalText.of("F"), in_ms=10_000, out_ms=250_000)
+    assert film.played_ms(400_000) == 240_000  # out inside the media
+    assert film.played_ms(200_000) == 190_000  # out past the end: stops at the end
+    assert film.played_ms(None) == 240_000  # no media length: declared (out - in)
+    bare = Film(id="b", path=Path("/b.mp4"), title=LocalText.of("B"))
+    assert bare.played_ms(None) is None and bare.played_ms(5_000) == 5_000

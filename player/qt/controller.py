@@ -829,10 +829,7 @@ class ShowController(QObject):
             for deck in self._decks.values():
                 if deck.step_index == step_index:
                     media = self.backend.length_ms(deck.slot)
-        if media is None:
-            return film.declared_duration_ms
-        end = media if film.out_ms is None else min(film.out_ms, media)
-        return max(0, end - film.in_ms)
+        return film.played_ms(media)
 
     def _played_ms(self, playing: _Playing, now: float | None = None) -> int:
         if playing.first_frame_mono is None:
