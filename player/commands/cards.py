@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+from player.commands import load_or_report
+
 
 def parse_size(text: str) -> tuple[int, int]:
     match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", text)
@@ -40,18 +42,10 @@ def safe_name(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from player.cards import night_cards, step_id
-    from player.model import PlaylistError, steps
-    from player.playlist_io import load_playlist
+    from player.model import steps
 
-    try:
-        playlist = load_playlist(args.playlist)
-    except FileNotFoundError:
-        print(f"screening-night: the playlist {args.playlist} does not exist.", file=sys.stderr)
-        return 2
-    except PlaylistError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"screening-night: {args.playlist} cannot be loaded (see above).", file=sys.stderr)
+    playlist = load_or_report(args.playlist)
+    if playlist is None:
         return 2
     durations: dict[Path, int] = {}
     if args.probe:

@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from player.commands import load_or_report
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("playlist", type=Path, help="the playlist (YAML)")
@@ -43,16 +45,12 @@ def _megabytes(n: int) -> str:
 def run(args: argparse.Namespace) -> int:
     from player.export import m3u_text, make_bundle, write_export, xspf_text
     from player.model import PlaylistError
-    from player.playlist_io import load_playlist
 
     if not (args.xspf or args.m3u or args.bundle):
         return _fail("say what to export: --xspf FILE, --m3u FILE and/or --bundle FOLDER")
-    try:
-        playlist = load_playlist(args.playlist)
-    except PlaylistError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return _fail(f"cannot load {args.playlist} ({len(exc.problems)} problem(s) above)")
+    playlist = load_or_report(args.playlist)
+    if playlist is None:
+        return 2
 
     status = 0
     missing_films = [f for f in playlist.films() if not f.path.is_file()]

@@ -13,6 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
+from player.commands import load_or_report
+
 HOLD_BLACK_MS = 500  # a hold before a film with no card: GO after this long
 
 
@@ -50,18 +52,9 @@ def _line(entry, total: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.model import PlaylistError
-    from player.playlist_io import load_playlist
 
-    try:
-        playlist = load_playlist(args.playlist)
-    except PlaylistError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{args.playlist}: cannot be loaded; nothing rehearsed.", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"{args.playlist}: cannot be read: {exc.strerror or exc}", file=sys.stderr)
+    playlist = load_or_report(args.playlist)
+    if playlist is None:
         return 2
 
     from PySide6.QtCore import QCoreApplication, QTimer

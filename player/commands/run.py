@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from player.commands import load_or_report
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("playlist", type=Path, metavar="PLAYLIST", help="YAML playlist")
@@ -32,19 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.model import PlaylistError
-    from player.playlist_io import load_playlist
-
     path: Path = args.playlist
-    if not path.exists():
-        print(f"screening-night: the playlist {path} does not exist.", file=sys.stderr)
-        return 2
-    try:
-        playlist = load_playlist(path)
-    except PlaylistError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"screening-night: {path} cannot be loaded (see above).", file=sys.stderr)
+    playlist = load_or_report(path)
+    if playlist is None:
         return 2
     import os
 

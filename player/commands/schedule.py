@@ -14,6 +14,8 @@ import os
 import sys
 from pathlib import Path
 
+from player.commands import load_or_report
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("playlist", type=Path, help="the playlist (YAML)")
@@ -62,8 +64,6 @@ def media_durations(playlist, warnings: list[str]) -> dict[Path, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.model import PlaylistError
-    from player.playlist_io import load_playlist
     from player.schedule import clock, length, parse_clock, plan
 
     start_ms = None
@@ -72,14 +72,9 @@ def run(args: argparse.Namespace) -> int:
             start_ms = parse_clock(args.start)
         except ValueError as exc:
             return _fail(f"--start: {exc}")
-    try:
-        playlist = load_playlist(args.playlist)
-    except PlaylistError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return _fail(f"cannot load {args.playlist} ({len(exc.problems)} problem(s) above)")
-    except OSError as exc:
-        return _fail(f"cannot read {args.playlist}: {exc.strerror or exc}")
+    playlist = load_or_report(args.playlist)
+    if playlist is None:
+        return 2
 
     warnings: list[str] = []
     durations = {} if args.no_probe else media_durations(playlist, warnings)
