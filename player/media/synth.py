@@ -26,6 +26,16 @@ def ffmpeg_path() -> str:
     return found
 
 
+def _ffmpeg(args: list[str], path: Path, *, timeout_s: float) -> Path:
+    """Run ffmpeg with `args` (inputs, filters, outputs) to make `path`; SynthError with
+    ffmpeg's last lines when it fails."""
+    cmd = [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y", *args]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=False)
+    if result.returncode != 0:
+        raise SynthError(f"ffmpeg could not make {path}: {result.stderr.strip()[-800:]}")
+    return path
+
+
 def _arg_path(path: Path) -> str:
     # A relative path starting with '-' would be read as an option.
     path = Path(path)
@@ -61,7 +71,7 @@ def make_clip(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [ffmpeg_path(), "-hide_banner", "-loglevel", "error", "-y"]
+    cmd: list[str] = []
     filters = list(extra_video_filters)
     label_file = None
     if vcodec is not None:
@@ -96,13 +106,10 @@ def make_clip(
         cmd += ["-c:a", acodec]
     cmd += [*extra_output_args, *container_args, _arg_path(path)]
     try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+        return _ffmpeg(cmd, path, timeout_s=300)
     finally:
         if label_file:
             Path(label_file).unlink(missing_ok=True)
-    if result.returncode != 0:
-        raise SynthError(f"ffmpeg could not make {path}: {result.stderr.strip()[-800:]}")
-    return path
 
 
 def _text_em(text: str) -> float:
@@ -162,12 +169,7 @@ def make_rotated_clip(src: str | Path, path: str | Path, *, degrees: int = 90) -
     """A stream copy of `src` (an MP4) carrying display-rotation metadata (a display matrix),
     as phones write it."""
     path = Path(path)
-    cmd = [
-        ffmpeg_path(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
+    args = [
         "-i",
         _arg_path(Path(src)),
         "-c",
@@ -176,10 +178,7 @@ def make_rotated_clip(src: str | Path, path: str | Path, *, degrees: int = 90) -
         f"rotate={degrees}",
         _arg_path(path),
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
-    if result.returncode != 0:
-        raise SynthError(f"ffmpeg could not make {path}: {result.stderr.strip()[-800:]}")
-    return path
+    return _ffmpeg(args, path, timeout_s=120)
 
 
 def make_hdr_clip(path: str | Path, *, seconds: float = 1.0) -> Path:
@@ -210,12 +209,7 @@ def make_hdr_clip(path: str | Path, *, seconds: float = 1.0) -> Path:
 def make_still(path: str | Path, *, width: int = 320, height: int = 240) -> Path:
     """A single picture (PNG or JPEG by `path`'s extension)."""
     path = Path(path)
-    cmd = [
-        ffmpeg_path(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
+    args = [
         "-f",
         "lavfi",
         "-i",
@@ -224,10 +218,7 @@ def make_still(path: str | Path, *, width: int = 320, height: int = 240) -> Path
         "1",
         _arg_path(path),
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
-    if result.returncode != 0:
-        raise SynthError(f"ffmpeg could not make {path}: {result.stderr.strip()[-800:]}")
-    return path
+    return _ffmpeg(args, path, timeout_s=60)
 
 
 def make_late_sound_clip(path: str | Path, *, seconds: float = 8.0, delay_s: float = 6.0) -> Path:

@@ -499,27 +499,17 @@ class EditorWindow(QMainWindow):
         for act in (self.undo_action, self.redo_action):
             edit_menu.addAction(act)
         edit_menu.addSeparator()
-        for act in (
+        item_actions = (
             self.add_films_action,
             self.add_card_action,
             self.add_intermission_action,
             self.duplicate_action,
             self.remove_action,
-        ):
-            edit_menu.addAction(act)
+        )
+        edit_menu.addActions(item_actions)
         toolbar = self.addToolBar("Edit")
         toolbar.setObjectName("editor_toolbar")
-        for act in (
-            self.save_action,
-            self.undo_action,
-            self.redo_action,
-            self.add_films_action,
-            self.add_card_action,
-            self.add_intermission_action,
-            self.duplicate_action,
-            self.remove_action,
-        ):
-            toolbar.addAction(act)
+        toolbar.addActions((self.save_action, self.undo_action, self.redo_action, *item_actions))
 
     def _build_ui(self) -> None:
         central = QWidget()
