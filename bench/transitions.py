@@ -1,15 +1,17 @@
-"""Transitions on screen: black and held frames at every switch, ours vs a naive reused player.
+"""Transitions on screen: black, held and unseen frames at every switch, ours vs baselines.
 
-Runs under its own Xvfb (display :92, or $BENCH_DISPLAY), opens the real output window
+Runs under its own Xvfb (player/xvfb.py), opens the real output window
 (player/qt/output_window.py) driven by the ShowController with the libvlc backend, and grabs the
-screen at 50 fps with ffmpeg's x11grab. In the same run, a naive single reused libvlc player
-(set_media + play on each end) plays the same films into a plain native window. Each film
-carries a grey box whose level names it, so every grabbed frame is classified (film k / card /
-black); at each change of film we count black frames and frames held beyond one film frame
-period (25 fps film = 2 grabbed frames). Also GO-to-first-frame latency: from `go()` (what the
-GO key calls) to the first grabbed frame of the film.
+screen at 50 fps with ffmpeg's x11grab. In the same run, two baselines play the same night: our
+engine without pre-roll (films opened with `:start-paused`, as before pre-roll) and a naive
+single reused libvlc player (set_media + play on each end) in a plain native window. Each film
+carries a grey box whose level names it and a white bar whose length counts its frames, so every
+grabbed frame is classified (film k, frame n / card / black). At each switch we count black
+frames, frames held beyond one film frame period (25 fps film = 2 grabbed frames), and the film
+frames never shown (the first ones of the incoming film, the last ones of the outgoing). Also
+GO-to-first-frame latency: from `go()` (what the GO key calls) to the first grabbed frame.
 
-    .venv/bin/python bench/transitions.py [--keep DIR]
+    .venv/bin/python bench/transitions.py [--runs N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-DISPLAY = os.environ.get("BENCH_DISPLAY", ":92")  # another display when :92 is taken
+from player.xvfb import xvfb
+
 W, H = 640, 360
 SMALL_W, SMALL_H = 160, 90
 FPS = 50
@@ -33,24 +36,25 @@ LEVELS = (60, 110, 160, 210)  # grey box level of film 0..3
 FILM_S = 2.0
 
 
-def make_films(folder: Path) -> list[Path]:
-    from player.media.synth import make_clip
+FILM_FPS = 25
+FILM_FRAMES = int(FILM_S * FILM_FPS)
 
-    films = []
-    for k, level in enumerate(LEVELS):
-        box = f"drawbox=x=0:y=0:w=64:h=64:color=0x{level:02x}{level:02x}{level:02x}@1:t=fill"
-        films.append(
-            make_clip(
-                folder / f"film{k}.mp4",
-                seconds=FILM_S,
-                width=W,
-                height=H,
-                fps=25,
-                acodec=None,
-                extra_video_filters=(box,),
-            )
+
+def make_films(folder: Path) -> list[Path]:
+    """Film k: a counter clip (player/media/synth.py) whose grey box level names it."""
+    from player.media.synth import make_counter_clip
+
+    return [
+        make_counter_clip(
+            folder / f"film{k}.mp4",
+            seconds=FILM_S,
+            width=W,
+            height=H,
+            fps=FILM_FPS,
+            box_level=level,
         )
-    return films
+        for k, level in enumerate(LEVELS)
+    ]
 
 
 # ---- screen grab -----------------------------------------------------------------------------
@@ -73,7 +77,7 @@ class Grab:
                 "-video_size",
                 f"{W}x{H}",
                 "-i",
-                f"{DISPLAY}+0,0",
+                f"{os.environ['DISPLAY']}+0,0",
                 "-copyts",
                 "-vf",
                 f"scale={SMALL_W}:{SMALL_H}:flags=area,format=gray",
@@ -134,8 +138,18 @@ def classify(frame: bytes) -> str:
     return "card"
 
 
+def frame_number(frame: bytes) -> int:
+    """Which frame of its film a grabbed film frame shows (from the length of its bar)."""
+    from player.media.synth import counter_bar_row, counter_frame
+
+    row = counter_bar_row(H) * SMALL_H // H
+    return counter_frame(frame[row * SMALL_W : (row + 1) * SMALL_W], scale=SMALL_W / W)
+
+
 def transitions(frames: list[tuple[float, bytes]]) -> tuple[list[dict], dict]:
-    """Per change of picture: what was before and after, black frames, held frames."""
+    """Per change of picture: what was before and after, black frames, held frames, and the
+    film frames never shown: the incoming film's first frames (`head`) and the outgoing film's
+    last ones (`tail`), in film frames."""
     kinds = [classify(f) for _, f in frames]
     same = [False] + [frames[i][1] == frames[i - 1][1] for i in range(1, len(frames))]
     out = []
@@ -158,18 +172,32 @@ def transitions(frames: list[tuple[float, bytes]]) -> tuple[list[dict], dict]:
             black = j - i - 1
             # held: the identical run ending at the last frame before the switch (films only:
             # a card is still by design), beyond one film frame period (2 grabbed frames)
-            held = 0
+            held_out = held_in = 0
             if kinds[i].startswith("film"):
                 run, k = 1, i
                 while k > 0 and same[k]:
                     run, k = run + 1, k - 1
-                held += max(0, run - 2)
+                held_out = max(0, run - 2)
             if kinds[j].startswith("film") and kinds[i].startswith("film"):
                 run, k = 1, j + 1
                 while k < n and same[k]:
                     run, k = run + 1, k + 1
-                held += max(0, run - 2)
-            out.append({"from": kinds[i], "to": kinds[j], "black": black, "held": held})
+                held_in = max(0, run - 2)
+            head = frame_number(frames[j][1]) if kinds[j].startswith("film") else 0
+            tail = (
+                FILM_FRAMES - 1 - frame_number(frames[i][1]) if kinds[i].startswith("film") else 0
+            )
+            out.append(
+                {
+                    "from": kinds[i],
+                    "to": kinds[j],
+                    "black": black,
+                    "held": held_out + held_in,
+                    "held_out": held_out,
+                    "head": max(0, head),
+                    "tail": max(0, tail),
+                }
+            )
         i = j
     return out, first_film
 
@@ -177,13 +205,22 @@ def transitions(frames: list[tuple[float, bytes]]) -> tuple[list[dict], dict]:
 # ---- the two players -------------------------------------------------------------------------
 
 
-def run_ours(app, films: list[Path], grab_file: Path) -> tuple[list[dict], float | None]:
+def run_ours(
+    app, films: list[Path], grab_file: Path, *, preroll: bool = True
+) -> tuple[list[dict], float | None]:
+    """Our engine. `preroll=False`: the engine before pre-roll (films opened with
+    `:start-paused`, the next film started 140 ms before the last one ended)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
     from player.media.vlc_backend import VlcBackend
     from player.model import Card, Defaults, Film, Follow, LocalText, Playlist
+    from player.qt import controller as controller_module
     from player.qt.controller import ShowController
     from player.qt.output_window import OutputWindow
+
+    lead = controller_module.PRESTART_LEAD_MS
+    if not preroll:
+        controller_module.PRESTART_LEAD_MS = 140
 
     def film(k: int, path: Path) -> Film:
         return Film(id=f"f{k}", path=path, title=LocalText.of(f"Film {k}"), follow=Follow.AUTO)
@@ -197,7 +234,10 @@ def run_ours(app, films: list[Path], grab_file: Path) -> tuple[list[dict], float
         defaults=Defaults(title_cards=False, card_ms=1_000, follow=Follow.HOLD),
     )
     backend = VlcBackend(
-        video=True, audio="dummy", extra_args=tuple(os.environ.get("BENCH_VLC_ARGS", "").split())
+        video=True,
+        audio="dummy",
+        extra_args=tuple(os.environ.get("BENCH_VLC_ARGS", "").split()),
+        preroll=preroll,
     )
     controller = ShowController(
         playlist, backend=backend, as_run_path=grab_file.with_suffix(".jsonl")
@@ -220,6 +260,7 @@ def run_ours(app, films: list[Path], grab_file: Path) -> tuple[list[dict], float
     window.allow_close()
     window.close()
     controller.close()
+    controller_module.PRESTART_LEAD_MS = lead
     result, first = transitions(frames)
     latency = (first["film0"] - go_at) * 1000 if "film0" in first else None
     return result, latency
@@ -297,9 +338,30 @@ def summary(name: str, items: list[dict]) -> tuple[int, int]:
     for t in items:
         print(
             f"  {t['from']:>6} -> {t['to']:<6} black {t['black'] * FRAME_MS:4d} ms"
-            f"  held {t['held'] * FRAME_MS:4d} ms"
+            f"  held {t['held'] * FRAME_MS:4d} ms (last {t['held_out'] * FRAME_MS:3d})"
+            f"  film frames unseen: last {t['tail']:2d},"
+            f" first {t['head']:2d}"
         )
     return black, held
+
+
+def figures_of(items: list[dict], latencies: list[float]) -> dict[str, float]:
+    """Medians: per film->film switch, per film start/end, per card<->film switch, GO."""
+
+    def median(values) -> float:
+        values = list(values)
+        return statistics.median(values) if values else float("nan")
+
+    film_film = [t for t in items if t["from"].startswith("film") and t["to"].startswith("film")]
+    cards = [t for t in items if "card" in (t["from"], t["to"])]
+    return {
+        "bad": median((t["black"] + t["held"]) * FRAME_MS for t in film_film),
+        "black": median(t["black"] * FRAME_MS for t in film_film),
+        "head": median(t["head"] for t in items if t["to"].startswith("film")),
+        "tail": median(t["tail"] for t in items if t["from"].startswith("film")),
+        "card_bad": median((t["black"] + t["held"]) * FRAME_MS for t in cards),
+        "go": median(latencies),
+    }
 
 
 def main() -> int:
@@ -309,14 +371,8 @@ def main() -> int:
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-transitions-"))
     folder.mkdir(parents=True, exist_ok=True)
-    xvfb = subprocess.Popen(
-        ["Xvfb", DISPLAY, "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        time.sleep(1.0)
-        os.environ["DISPLAY"] = DISPLAY
+    with xvfb("-screen", "0", f"{W}x{H}x24") as display:
+        os.environ["DISPLAY"] = display
         os.environ["QT_QPA_PLATFORM"] = "xcb"
         from player.media.vlc_backend import init_x11_threads
 
@@ -325,57 +381,42 @@ def main() -> int:
 
         app = QApplication([sys.argv[0]])
         films = make_films(folder)
-        ours_all, naive_all, ours_lat, naive_lat = [], [], [], []
+        players = {
+            "ours": lambda f: run_ours(app, films, f),
+            "ours without pre-roll": lambda f: run_ours(app, films, f, preroll=False),
+            "naive reused player": lambda f: run_naive(app, films, f),
+        }
+        found = {name: ([], []) for name in players}
         for run in range(args.runs):
-            ours, lat_o = run_ours(app, films, folder / f"ours{run}.nut")
-            naive, lat_n = run_naive(app, films, folder / f"naive{run}.nut")
-            ours_all += ours
-            naive_all += naive
-            ours_lat += [lat_o] if lat_o is not None else []
-            naive_lat += [lat_n] if lat_n is not None else []
-        film_to_film = [
-            t for t in ours_all if t["from"].startswith("film") and t["to"].startswith("film")
-        ]
-        summary("ours (all transitions)", ours_all)
-        summary("naive reused player", naive_all)
-
-        def bad(ts, key=None):
-            values = [
-                (t["black"] + t["held"]) * FRAME_MS if key is None else t[key] * FRAME_MS
-                for t in ts
-            ]
-            return statistics.median(values) if values else 0.0
-
+            for k, (name, play) in enumerate(players.items()):
+                result, latency = play(folder / f"run{run}-{k}.nut")
+                found[name][0].extend(result)
+                found[name][1].extend([latency] if latency is not None else [])
+        for name, (result, _) in found.items():
+            summary(name, result)
         print()
-        print(
-            f"film->film, median per transition: ours black {bad(film_to_film, 'black'):.0f} ms"
-            f" + held {bad(film_to_film, 'held'):.0f} ms; naive black {bad(naive_all, 'black'):.0f}"
-            f" ms + held {bad(naive_all, 'held'):.0f} ms"
-        )
-        bad_o, bad_n = bad(film_to_film), bad(naive_all)
-        ratio = "inf" if bad_o == 0 else f"{bad_n / bad_o:.2f}"
-        print(
-            f"black+held ms per film->film transition (median): ours {bad_o:.0f}, "
-            f"naive {bad_n:.0f}, naive/ours = {ratio}"
-        )
-        card_tr = [t for t in ours_all if "card" in (t["from"], t["to"])]
-        print(
-            f"ours card<->film transitions: {len(card_tr)}, black frames "
-            f"{sum(t['black'] for t in card_tr)}, held frames {sum(t['held'] for t in card_tr)}"
-        )
-        if ours_lat and naive_lat:
-            print(
-                f"GO -> first frame on screen: ours median {statistics.median(ours_lat):.0f} ms "
-                f"(film preloaded), naive median {statistics.median(naive_lat):.0f} ms "
-                f"(open + play) [runs: {len(ours_lat)}]"
+        figures = {name: figures_of(result, lat) for name, (result, lat) in found.items()}
+        print(f"{'median per film->film switch':<34}" + "".join(f"{n:>24}" for n in players))
+        for key, label in (
+            ("bad", "black + held ms"),
+            ("black", "  of which black ms"),
+            ("head", "first film frames unseen"),
+            ("tail", "last film frames unseen"),
+            ("card_bad", "card<->film black+held ms"),
+            ("go", "GO -> first frame ms"),
+        ):
+            print(f"{label:<34}" + "".join(f"{figures[n][key]:>24.0f}" for n in players))
+        ours = figures["ours"]
+        for other in list(players)[1:]:
+            ratios = ", ".join(
+                f"{key} {figures[other][key] / ours[key]:.2f}x" if ours[key] else f"{key} inf"
+                for key in ("bad", "head", "go")
             )
+            print(f"{other} / ours: {ratios}")
         print(f"(grab: x11grab {FPS} fps, one frame = {FRAME_MS} ms; files in {folder})")
-        return 0
-    finally:
-        xvfb.terminate()
-        xvfb.wait(5)
-        if args.keep is None:
-            shutil.rmtree(folder, ignore_errors=True)
+    if args.keep is None:
+        shutil.rmtree(folder, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,8 +51,7 @@ def now_iso() -> str:
 def default_path(playlist_path: Path | None, when: datetime | None = None) -> Path:
     """A new file for one show: `<data>/as-run/<playlist>-<YYYYmmdd-HHMMSS>.jsonl`."""
     when = when or datetime.now()
-    stem = playlist_path.stem if playlist_path else "night"
-    stem = re.sub(r"[^\w.-]+", "_", stem)[:60] or "night"
+    stem = paths.safe_file_name(playlist_path.stem if playlist_path else "", "night")
     return paths.data_dir() / "as-run" / f"{stem}-{when:%Y%m%d-%H%M%S}.jsonl"
 
 

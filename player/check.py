@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from player.media.info import DeepResult, MediaInfo
-from player.model import Film, Severity
+from player.model import MAX_BOOST_DB, Film, Severity, matched_loudness
 from player.model import format_duration as clock
 from player.venue import Venue
 
@@ -249,8 +249,17 @@ def _check_audio(info: MediaInfo, venue: Venue) -> list[CheckProblem]:
     return out
 
 
-def check_deep(info: MediaInfo, deep: DeepResult, venue: Venue) -> list[CheckProblem]:
-    """Problems found by reading every packet and measuring loudness (`--deep`)."""
+def check_deep(
+    info: MediaInfo,
+    deep: DeepResult,
+    venue: Venue,
+    *,
+    loudness_target: float | None = None,
+    gain_db: float = 0.0,
+) -> list[CheckProblem]:
+    """Problems found by reading every packet and measuring loudness (`--deep`).
+    `loudness_target` is the playlist's `defaults.loudness_target` (None: not set, or no
+    playlist) and `gain_db` the film's trim: a loudness warning says what the show will do."""
     out: list[CheckProblem] = []
     duration = info.duration_ms
     short = (
@@ -307,7 +316,8 @@ def check_deep(info: MediaInfo, deep: DeepResult, venue: Venue) -> list[CheckPro
                         "loudness-out-of-range",
                         f"integrated loudness {loud.integrated_lufs:.1f} LUFS, "
                         f"{abs(offset):.1f} LU {direction} the {venue.loudness_target_lufs:g} "
-                        f"LUFS target (±{venue.loudness_tolerance_lu:g})",
+                        f"LUFS target (±{venue.loudness_tolerance_lu:g}) — "
+                        + _loudness_remedy(loud.integrated_lufs, loudness_target, gain_db, venue),
                     )
                 )
         if loud.true_peak_dbtp is not None and loud.true_peak_dbtp > venue.true_peak_max_dbtp:
@@ -319,6 +329,26 @@ def check_deep(info: MediaInfo, deep: DeepResult, venue: Venue) -> list[CheckPro
                 )
             )
     return out
+
+
+def _loudness_remedy(lufs: float, target: float | None, gain_db: float, venue: Venue) -> str:
+    """What the show does about a film's loudness (see `matched_loudness`), or how to make it."""
+    if target is None:
+        return (
+            f"set the playlist's defaults.loudness_target (e.g. {venue.loudness_target_lufs:g}) "
+            "and the show corrects it"
+        )
+    played = round(matched_loudness(lufs, target, gain_db), 1)
+    setting = f"loudness_target {target:g}, gain_db {gain_db:+g}" if gain_db else "loudness_target"
+    if played < round(target + gain_db, 1):
+        return (
+            f"the show raises it by at most {MAX_BOOST_DB:g} dB, to {played:g} LUFS ({setting}): "
+            "raise it on the sound desk"
+        )
+    text = f"the show brings it to {played:g} LUFS ({setting})"
+    if abs(played - venue.loudness_target_lufs) > venue.loudness_tolerance_lu:
+        text += f", still outside this venue's range ({venue.loudness_target_lufs:g} LUFS)"
+    return text
 
 
 def check_deep_failed(reason: str, *, timed_out: bool) -> list[CheckProblem]:

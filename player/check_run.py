@@ -93,6 +93,7 @@ class _Entry:
     path: Path  # as the playlist's model spells it (the console looks items up by it)
     title: str
     film: Film | None = None
+    loudness_target: float | None = None  # the playlist's defaults.loudness_target
 
     @property
     def key(self) -> Path:
@@ -176,7 +177,12 @@ def _folder_entries(folder: Path) -> list[_Entry]:
 
 def _playlist_entries(playlist: Playlist) -> list[_Entry]:
     return [
-        _Entry(film.path, film.title.first(playlist.languages) or film.path.name, film)
+        _Entry(
+            film.path,
+            film.title.first(playlist.languages) or film.path.name,
+            film,
+            playlist.defaults.loudness_target,
+        )
         for film in playlist.films()
     ]
 
@@ -297,7 +303,13 @@ def _judge(
             if isinstance(deep, prober.ProbeError):
                 problems += check.check_deep_failed(deep.message, timed_out=deep.timed_out)
             elif deep is not None:
-                problems += check.check_deep(info, deep, venue)
+                problems += check.check_deep(
+                    info,
+                    deep,
+                    venue,
+                    loudness_target=entry.loudness_target,
+                    gain_db=entry.film.gain_db if entry.film else 0.0,
+                )
                 loudness = deep.loudness
     if entry.film is not None:
         problems += check.check_film(entry.film, info)

@@ -35,6 +35,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
 _TOP_FLAGS = {"-h", "--help", "--version"}
 
 
+class CommandParser(argparse.ArgumentParser):
+    """A sub-command's parser. `gather` (a command module's `GATHER`) names a list positional
+    that the positionals after an option join, so `check a.mp4 --deep b.mp4` works: plain
+    argparse takes only the first run of positionals and refuses the rest. (Not
+    `parse_intermixed_args`: Python 3.11's loses a '--' met before any positional, and
+    `check -- -a.mp4` must still mean the file '-a.mp4'.)"""
+
+    def __init__(self, *args, gather: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.gather = gather
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if self.gather is None or not extras:
+            return namespace, extras
+        # Left over: later positionals, unknown options, and whatever follows a '--' that came
+        # after the first positionals (all of it positional).
+        cut = extras.index("--") if "--" in extras else len(extras)
+        unknown = [a for a in extras[:cut] if a[:1] in self.prefix_chars]
+        later = [a for a in extras[:cut] if a[:1] not in self.prefix_chars] + extras[cut + 1 :]
+        setattr(namespace, self.gather, [*(getattr(namespace, self.gather, None) or []), *later])
+        return namespace, unknown
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="screening-night",
@@ -50,13 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log to stderr (-vv for debug detail)"
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name, (module_name, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            gather=getattr(module, "GATHER", None),
+        )
         command.add_argument(
             "-v", "--verbose", action="count", default=argparse.SUPPRESS, help=argparse.SUPPRESS
         )
-        module = importlib.import_module(module_name)
         module.add_arguments(command)
         command.set_defaults(_module=module)
     return parser

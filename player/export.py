@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape
 
 from player.atomic import atomic_write
 from player.model import Card, Film, Intermission, Playlist
+from player.paths import safe_file_name
 
 VLC_EXTENSION = "http://www.videolan.org/vlc/playlist/0"
 VLC_NS = "http://www.videolan.org/vlc/playlist/ns/0/"
@@ -176,12 +177,6 @@ def _free_name(name: str, taken: set[str]) -> str:
     return f"{stem} ({n}){suffix}"
 
 
-def _safe_name(name: str) -> str:
-    # Keep the name as the organiser knows it; only what no file system takes is replaced.
-    cleaned = "".join("_" if c in '<>:"\\|?*' or ord(c) < 32 else c for c in name).strip()
-    return cleaned.lstrip(".") or "file"
-
-
 def _copy_verified(source: Path, dest: Path) -> CopiedFile:
     """Copy through a temp name, verify size and SHA-256 against the source, then rename."""
     tmp = dest.with_name(f".{dest.name}.part")
@@ -224,7 +219,7 @@ def make_bundle(playlist_path: Path, folder: Path, *, media_dir: str = "media") 
     for container, key in doc.path_fields():
         source = Path(os.path.normpath(doc.resolve(container[key])))
         if source not in placed:
-            name = _free_name(_safe_name(source.name), taken)
+            name = _free_name(safe_file_name(source.name, "file", strict=False, limit=None), taken)
             taken.add(name.lower())
             placed[source] = name
             if not source.is_file():

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from player.model import Location, PlaylistError, Problem, Severity
+from player.model import Location, PlaylistError, Problem, Severity, format_duration
 from player.playlist_doc import (
     PlaylistDoc,
     item_for_line,
@@ -67,9 +67,8 @@ def _duration(text: str) -> str | int | float | None:
     text = text.strip()
     minutes = _MINUTES.fullmatch(text)
     if minutes:
-        total = round(float(minutes[1]) * 60)
-        h, rest = divmod(total, 3600)
-        return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+        # Whole seconds, rounded as everywhere else in the program ("0.375 min" is 0:23).
+        return format_duration(round(float(minutes[1]) * 60_000))
     if not _DURATION.fullmatch(text):
         return None
     if ":" in text:

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -55,7 +54,7 @@ def default_path(playlist_path: Path | None) -> Path:
     """One journal per playlist file: `<data>/journal/<stem>-<hash of the path>.json`."""
     key = str(playlist_path.absolute()) if playlist_path else "<memory>"
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
-    stem = re.sub(r"[^\w.-]+", "_", playlist_path.stem if playlist_path else "night")[:60]
+    stem = paths.safe_file_name(playlist_path.stem if playlist_path else "", "night")
     return paths.data_dir() / "journal" / f"{stem}-{digest}.json"
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 
 FORMAT_VERSION = 1
 DEFAULT_CARD_MS = 8_000
+# The show never raises a film by more than this (the loudness match of a near-silent track
+# would bring up its noise, and a wrong measurement would deafen the room).
+MAX_BOOST_DB = 12.0
 
 
 def format_duration(ms: int, *, fraction: bool = False) -> str:
@@ -30,6 +33,13 @@ def format_duration(ms: int, *, fraction: bool = False) -> str:
     if millis:
         text += f".{millis:03d}".rstrip("0")
     return sign + text
+
+
+def matched_loudness(lufs: float, target: float, gain_db: float = 0.0) -> float:
+    """The level (LUFS) a film measured at `lufs` plays at when the night's loudness_target is
+    `target`: matched to it, plus the film's own `gain_db` trim, never boosted past
+    MAX_BOOST_DB."""
+    return lufs + min(MAX_BOOST_DB, gain_db + target - lufs)
 
 
 class Follow(enum.Enum):

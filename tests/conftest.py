@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +17,8 @@ for _var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HO
     os.environ[_var] = str(_HOME / _var.lower())
 
 from player.media.synth import make_clip  # noqa: E402
+from player.xvfb import XvfbError  # noqa: E402
+from player.xvfb import xvfb as player_xvfb  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -36,32 +35,10 @@ def clip2s(media_dir) -> Path:
 
 @contextlib.contextmanager
 def xvfb(*server_args: str) -> Iterator[str]:
-    """A private Xvfb server (it picks a free display number itself); yields ':N'.
-
-    The set-up installs Xvfb, so its absence is a failure, not a skip.
-    """
-    if not shutil.which("Xvfb"):
-        pytest.fail("Xvfb is not installed (the set-up installs the Debian package xvfb)")
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-nolisten", "tcp", *server_args],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    number, deadline = b"", time.monotonic() + 10
-    while time.monotonic() < deadline and not number.endswith(b"\n"):
-        chunk = os.read(read, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(read)
-    if not number.strip():
-        proc.kill()
-        pytest.fail("Xvfb did not start")
+    """A private Xvfb server; yields ':N'. The set-up installs Xvfb, so its absence is a
+    failure, not a skip."""
     try:
-        yield f":{number.decode().strip()}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        with player_xvfb(*server_args) as display:
+            yield display
+    except XvfbError as exc:
+        pytest.fail(str(exc))

@@ -12,6 +12,7 @@ from player import check
 from player.check import CODES, check_film, check_media, check_subtitles, status_of
 from player.check_run import check_playlist, check_targets, sniff
 from player.media.info import AudioInfo, DeepResult, Loudness, MediaInfo, VideoInfo
+from player.media.synth import make_clip
 from player.model import Film, LocalText, PlaylistError, Severity
 from player.model import format_duration as clock
 from player.playlist_io import load_playlist
@@ -506,3 +507,44 @@ def test_status_and_clock():
     assert status_of([warn]) == "warning"
     assert status_of([warn, err]) == "error"
     assert clock(0) == "0:00" and clock(61_400) == "1:01" and clock(3_723_000) == "1:02:03"
+
+
+def test_loudness_warning_says_what_the_show_does():
+    info = media()
+
+    def message(lufs: float, **kw) -> str:
+        deep = DeepResult(read_ms=59_900, loudness=Loudness(lufs, 5.0, -9.0))
+        problems = check.check_deep(info, deep, VENUE, **kw)
+        assert [p.code for p in problems] == ["loudness-out-of-range"]
+        return problems[0].message
+
+    assert "set the playlist's defaults.loudness_target (e.g. -23)" in message(-30.0)
+    assert message(-30.0, loudness_target=-23.0).endswith(
+        "the show brings it to -23 LUFS (loudness_target)"
+    )
+    assert message(-10.0, loudness_target=-24.0).endswith("brings it to -24 LUFS (loudness_target)")
+    # The match never boosts more than MAX_BOOST_DB (12 dB): say where it stops.
+    assert "at most 12 dB, to -38 LUFS" in message(-50.0, loudness_target=-23.0)
+    trimmed = message(-30.0, loudness_target=-23.0, gain_db=-2.0)
+    assert trimmed.endswith("brings it to -25 LUFS (loudness_target -23, gain_db -2)")
+    # A night aimed elsewhere than the venue: corrected, but not into the venue's range.
+    assert "still outside this venue's range (-23 LUFS)" in message(-40.0, loudness_target=-31.0)
+
+
+def test_loudness_warning_follows_the_playlists_target(tmp_path):
+    # Real clips and a real deep pass: the same quiet file, checked from a night that matches
+    # loudness and from one that does not, and on its own.
+    quiet = make_clip(tmp_path / "quiet.mp4", seconds=1.0, tone_db=-32.0)
+    for name, defaults in (("matched", "  loudness_target: -23\n"), ("plain", "  follow: auto\n")):
+        (tmp_path / f"{name}.yaml").write_text(
+            f"version: 1\ntitle: {name}\ndefaults:\n{defaults}items:\n  - film: quiet.mp4\n",
+            encoding="utf-8",
+        )
+    matched, plain, alone = check_targets(
+        [tmp_path / "matched.yaml", tmp_path / "plain.yaml", quiet], deep=True
+    ).items
+    for item in (matched, plain, alone):
+        assert codes(item) == ["loudness-out-of-range"]
+    assert "the show brings it to -23 LUFS (loudness_target)" in matched.problems[0].message
+    for item in (plain, alone):
+        assert "set the playlist's defaults.loudness_target" in item.problems[0].message

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from _check_media import AWKWARD_NAMES, make_all
 
+from player.media.synth import make_clip
 from player.paths import PROJECT_DIR
 
 
@@ -215,3 +216,19 @@ def test_unwritable_html_exits_2(kinds, tmp_path):
     result = run("--html", tmp_path / "no such folder" / "r.html", kinds["h264"])
     assert result.returncode == 2
     assert "cannot write" in result.stderr
+
+
+def test_options_may_come_between_targets(tmp_path):
+    first = make_clip(tmp_path / "a.mp4", seconds=0.5)
+    second = make_clip(tmp_path / "-b.mp4", seconds=0.5)
+    result = run(first, "--deep", "--json", "--", second.name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    # Both files checked, --deep taken (loudness measured), and after '--' all are files.
+    assert [Path(i["path"]).name for i in data["items"]] == ["a.mp4", "-b.mp4"]
+    assert all(i["loudness"] is not None for i in data["items"])
+    result = run(first, "--jobs", "1", second, "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["items"]) == 2
+    result = run(first, "--bogus", second, cwd=tmp_path)  # an unknown option is still refused
+    assert result.returncode == 2 and "unrecognized arguments: --bogus" in result.stderr

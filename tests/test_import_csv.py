@@ -140,3 +140,21 @@ def test_cli_bad_sheet_writes_nothing(tmp_path):
     result = run_cli(bad, "--out", "x.yaml", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "bad.csv:2:2" in result.stderr and not (tmp_path / "x.yaml").exists()
+
+
+def test_minutes_are_written_as_the_program_writes_durations(tmp_path):
+    # 0.375 min is 22.5 s: rounded half up to 0:23 like every other duration the program shows
+    # (player.model.format_duration), not to the even 0:22.
+    sheet = tmp_path / "minutes.csv"
+    sheet.write_text(
+        "file,runtime\na.mp4,90 min\nb.mp4,0.375 min\nc.mp4,1.5 mins\nd.mp4,125'\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "night.yaml"
+    result = import_programme(sheet, out)
+    written = [
+        line.split(":", 1)[1].strip() for line in result.text.splitlines() if "runtime" in line
+    ]
+    assert written == ["1:30:00", "0:23", "1:30", "2:05:00"]
+    night = load_playlist_text(result.text, out)
+    assert [f.runtime_ms for f in night.films()] == [5_400_000, 23_000, 90_000, 7_500_000]

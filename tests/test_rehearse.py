@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import struct
 import subprocess
 import sys
 import time
+import wave
 from pathlib import Path
 
 import pytest
 
 from player import journal
+from player.media.probe import probe
 from player.media.synth import make_clip
 
 PY = sys.executable
@@ -102,12 +105,29 @@ def test_from_starts_at_the_given_step(night_dir, tmp_path):
     assert rehearse(playlist, "--from", "9").returncode == 2
 
 
+def sound_ms(path: Path, block_ms: int = 10) -> int:
+    """How much of a WAV holds sound (blocks above -40 dBFS RMS): media played, whatever the
+    wall clock did (silence between films is written as zeros)."""
+    with wave.open(str(path)) as w:
+        assert w.getsampwidth() == 2
+        per_block = w.getframerate() * block_ms // 1000 * w.getnchannels()
+        data = w.readframes(w.getnframes())
+    samples = struct.unpack(f"<{len(data) // 2}h", data)
+    floor = (32768 * 10 ** (-40 / 20)) ** 2
+    loud = 0
+    for at in range(0, len(samples) - per_block + 1, per_block):
+        block = samples[at : at + per_block]
+        if sum(x * x for x in block) / per_block > floor:
+            loud += 1
+    return loud * block_ms
+
+
 def test_resume_after_kill_9_continues_the_same_film(tmp_path):
     folder = tmp_path / "night"
     folder.mkdir()
     make_clip(folder / "a.mp4", seconds=1.0, label="A")
-    make_clip(folder / "b.mp4", seconds=5.0, label="B")
-    make_clip(folder / "c.mp4", seconds=1.0, label="C")
+    film_b = make_clip(folder / "b.mp4", seconds=5.0, label="B")
+    film_c = make_clip(folder / "c.mp4", seconds=1.0, label="C")
     playlist = write_night(folder, ["a.mp4", "b.mp4", "c.mp4"], cards=False)
     env = os.environ.copy()
     journal_file = journal.default_path(playlist)  # same XDG_DATA_HOME as the subprocess
@@ -118,41 +138,55 @@ def test_resume_after_kill_9_continues_the_same_film(tmp_path):
         stderr=subprocess.PIPE,
         env=env,
     )
-    film_b_seen = None
-    deadline = time.monotonic() + 30
+
+    def saved() -> dict:
+        try:
+            return json.loads(journal_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    # Killed once the journal has film b well under way (a state, not a time).
+    deadline = time.monotonic() + 60  # only so a broken run cannot hang the suite
     try:
         while time.monotonic() < deadline:
-            try:
-                state = json.loads(journal_file.read_text())
-            except (OSError, ValueError):
-                state = {}
-            if state.get("step_index") == 1 and not state["completed"] and film_b_seen is None:
-                film_b_seen = time.monotonic() - state["position_ms"] / 1000
-            if film_b_seen is not None and time.monotonic() - film_b_seen > 2.6:
+            state = saved()
+            if (
+                state.get("step_index") == 1
+                and not state["completed"]
+                and (state["position_ms"] >= 1_500)
+            ):
                 break
             time.sleep(0.05)
-        assert film_b_seen is not None, "the journal never showed film b"
-        killed_at_ms = (time.monotonic() - film_b_seen) * 1000
+        else:
+            pytest.fail(f"the journal never showed film b 1.5 s in: {saved()}")
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
+    at_kill = saved()  # the last save before the kill: what a resume has to go on
+    assert at_kill["step_index"] == 1 and not at_kill["completed"]
     before = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(e["index"], e["outcome"]) for e in before] == [(0, "played")]
 
-    result = rehearse(playlist, "--resume")
+    sound = tmp_path / "resumed.wav"
+    result = rehearse(playlist, "--resume", "--audio-out", sound)
     assert result.returncode == 0, result.stderr
     resumed_line = next(ln for ln in result.stdout.splitlines() if ln.startswith("Resuming"))
     resumed_at_ms = float(resumed_line.split(",")[1].split("s in")[0]) * 1000
+    # At the step and position the journal held (the line rounds to 0.1 s).
     assert resumed_line.startswith("Resuming at step 2,")
-    assert killed_at_ms - 2_000 <= resumed_at_ms <= killed_at_ms + 200
+    assert abs(resumed_at_ms - at_kill["position_ms"]) <= 50
     after = [json.loads(line) for line in log.read_text().splitlines()]  # same log, appended
     assert [(e["index"], e["outcome"]) for e in after] == [
         (0, "played"),
         (1, "played"),
         (2, "played"),
     ]
-    # film b went on from where it was, not from its start; film a was not replayed
-    assert after[1]["played_ms"] < 5_000 - resumed_at_ms + 800
+    # Film b went on from where it was, not from its start, and film a was not replayed: the
+    # sound the resumed run produced is the rest of b plus c (ffprobe durations), measured in
+    # samples rather than on the wall clock. From b's start it would be >= 1.5 s more.
+    expected_ms = probe(film_b).duration_ms - at_kill["position_ms"] + probe(film_c).duration_ms
+    played_ms = sound_ms(sound)
+    assert expected_ms * 0.7 <= played_ms <= expected_ms + 300, (played_ms, expected_ms)

@@ -34,15 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def safe_name(text: str) -> str:
-    """A file-name-safe form of an id (keeps letters of any script, digits, '-', '_')."""
-    name = re.sub(r"[^\w\-]+", "-", text, flags=re.UNICODE).strip("-")
-    return name[:60] or "card"
-
-
 def run(args: argparse.Namespace) -> int:
     from player.cards import night_cards, step_id
     from player.model import steps
+    from player.paths import safe_file_name
 
     playlist = load_or_report(args.playlist)
     if playlist is None:
@@ -71,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     written = 0
     for step, content in night_cards(playlist, steps(playlist), durations):
-        name = f"{step.index + 1:02d}-{safe_name(step_id(step))}.png"
+        name = f"{step.index + 1:02d}-{safe_file_name(step_id(step), 'card', sep='-')}.png"
         target = args.out / name
         image = render_card(content, args.size)
         if not image.save(str(target), "PNG"):

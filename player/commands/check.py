@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+GATHER = "targets"  # options may come between targets: `check a.mp4 --deep b.mp4`
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -250,3 +250,61 @@ def make_black_head_clip(path: str | Path, *, black_s: float = 10.0, seconds: fl
         vcodec_args=("-preset", "ultrafast", "-g", "10"),
         extra_video_filters=(f"drawbox=c=black:t=fill:enable='lt(t,{black_s})'",),
     )
+
+
+COUNTER_STEP = 12  # px of counter bar per frame
+COUNTER_BAR_H = 24
+
+
+def make_counter_clip(
+    path: str | Path,
+    *,
+    seconds: float = 2.0,
+    width: int = 640,
+    height: int = 360,
+    fps: int = 25,
+    box_level: int | None = None,
+) -> Path:
+    """A silent clip whose every frame says which frame it is: over a dark grey picture, a white
+    bar `COUNTER_STEP * (k + 1)` px wide on frame k, `COUNTER_BAR_H` px high, ending 40 px
+    above the bottom (read it back with `counter_frame`). With `box_level`, a 64x64 box of that
+    grey level at the top left names the clip. For seeing on screen which frames were shown."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bar_y = height - 40 - COUNTER_BAR_H
+    base = "[0]"
+    graph = []
+    if box_level is not None:
+        grey = f"0x{box_level:02x}{box_level:02x}{box_level:02x}"
+        graph.append(f"[0]drawbox=x=0:y=0:w=64:h=64:color={grey}@1:t=fill[base]")
+        base = "[base]"
+    # overlay's own frame counter `n` starts at 1 here: count from the timestamp instead
+    graph.append(
+        f"{base}[1]overlay=x='{COUNTER_STEP}*(floor(t*{fps}+0.5)+1)-{width}':y={bar_y}"
+        ":eval=frame,format=yuv420p"
+    )
+    return _ffmpeg(
+        [
+            *("-f", "lavfi", "-i", f"color=c=0x303030:s={width}x{height}:r={fps}:d={seconds}"),
+            *("-f", "lavfi", "-i", f"color=c=white:s={width}x{COUNTER_BAR_H}:r={fps}:d={seconds}"),
+            *("-filter_complex", ";".join(graph)),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-g", str(fps), "-an"),
+            _arg_path(path),
+        ],
+        path,
+        timeout_s=120,
+    )
+
+
+def counter_bar_row(height: int) -> int:
+    """The picture row through the middle of a counter clip's bar (`make_counter_clip`)."""
+    return height - 40 - COUNTER_BAR_H // 2
+
+
+def counter_frame(row: bytes, *, scale: float = 1.0) -> int:
+    """Which frame of a counter clip a picture shows, from its bar row as 8-bit grey values
+    (`counter_bar_row`); `scale` = picture width / clip width. -1 when no bar is there."""
+    width = 0
+    while width < len(row) and row[width] > 128:
+        width += 1
+    return round(width / scale / COUNTER_STEP) - 1

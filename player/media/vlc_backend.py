@@ -11,9 +11,21 @@ Live level (volume trim, fades) goes through the equalizer's preamp, which does 
 produced sound; with flat bands the equalizer's preamp is unity at +12 dB (measured: preamp 0 dB
 gave -12.0 dB), so preamp = 12 + level, within libvlc's -20..+20 dB.
 
-libvlc is not re-entrant: the event callbacks only copy plain values and call `post`; they
-never call libvlc. One dispatcher per event type (python-vlc keeps one callback per type).
-Always `media_new_path` (a path with ':' given to `media_new` is taken for a URL).
+Pre-roll. `:start-paused` opens a film without drawing anything: libvlc creates the video
+output only once it plays (measured under Xvfb: the first ~100 ms of every film were never on
+screen, and a "paused" standby was an empty surface). So a film opened into a window plays,
+32 dB down (the equalizer's floor), until its video output exists, and is paused there, on its
+first or second frame (measured: frame 1 of 25 fps); `Ready` follows that pause. The first such
+film of the process is started over once: its GL shaders compiling delayed its first picture.
+Headless decks (no window to draw) and decks whose sound goes to a file still open with
+`:start-paused`: nothing to show, and the file must not get sound the audience never heard.
+A film without a picture (its clock runs, no video output) is opened again, paused at its start.
+
+libvlc is not re-entrant: the event callbacks only copy plain values and call `post` or queue a
+deck for the pre-roll thread; they never call libvlc. The pre-roll thread and the caller's thread
+take `_lock_decks` around every call on a deck's player. One dispatcher per event type
+(python-vlc keeps one callback per type). Always `media_new_path` (a path with ':' given to
+`media_new` is taken for a URL).
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import queue
 import tempfile
 import threading
 import time
@@ -61,6 +74,7 @@ _vlc = None
 _x11_ready = False
 _lock = threading.Lock()
 _live = {"instances": 0, "players": 0}  # made and not yet released, in this process
+_gl_warm = threading.Event()  # a picture was pre-rolled into a window in this process
 
 
 def live_counts() -> dict[str, int]:
@@ -195,6 +209,9 @@ class _Deck:
     ready_sent: bool = False
     last_time_ms: int = 0
     played_at: float | None = None  # monotonic time of play() (for joining audio segments)
+    start_ms: int = 0
+    prerolling: bool = False  # playing silently until its first picture is up, then paused
+    preroll_queued: bool = False
     refs: list = field(default_factory=list)  # keeps ctypes callbacks alive
 
 
@@ -204,6 +221,8 @@ class VlcBackend:
     `video=False` uses libvlc's dummy video output (headless). `audio` is "auto" (the system's
     output, or dummy when there is no sound card), "dummy", or "file" with `audio_file` (a WAV
     of the night's sound, joined from per-film segments in show time when `close` is called).
+    `preroll=False` opens every film with `:start-paused` (nothing drawn until it plays): the
+    engine before pre-roll, kept as bench/transitions.py's baseline.
     """
 
     def __init__(
@@ -213,6 +232,7 @@ class VlcBackend:
         audio: str = "auto",
         audio_file: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        preroll: bool = True,
     ) -> None:
         self._vlc = load_vlc()
         if audio not in ("auto", "dummy", "file", "default"):
@@ -225,6 +245,7 @@ class VlcBackend:
         self._audio = audio
         self._audio_file = Path(audio_file).absolute() if audio_file else None
         self._extra = tuple(extra_args)
+        self._preroll = preroll
         self._post: Post | None = None
         self._windows: dict[int, int | None] = dict.fromkeys(SLOTS)
         self._decks: dict[int, _Deck] = {}
@@ -232,6 +253,8 @@ class VlcBackend:
         self._segments: list[tuple[float, Path]] = []  # (play time, file) of played decks
         self._audio_parts: list[Path] = []  # every segment file made, played or not
         self._levels: dict[int, float] = dict.fromkeys(SLOTS, 0.0)
+        self._lock_decks = threading.RLock()  # the caller's thread vs the pre-roll thread
+        self._preroll_queue: queue.SimpleQueue | None = None
 
     # -- contract --
 
@@ -272,7 +295,17 @@ class VlcBackend:
         player = instance.media_player_new()
         _count("players", 1)
         media = instance.media_new_path(str(path))
-        media.add_option(":start-paused")
+        preroll = self._preroll and bool(window) and audio_file is None
+        if not preroll:
+            media.add_option(":start-paused")
+        elif self._preroll_queue is None:
+            self._preroll_queue = queue.SimpleQueue()
+            threading.Thread(
+                target=self._preroll_loop,
+                args=(self._preroll_queue,),
+                name="screening-night-preroll",
+                daemon=True,
+            ).start()
         media.add_option(":no-video-title-show")
         if start_ms > 0:
             media.add_option(f":start-time={start_ms / 1000:.3f}")
@@ -287,8 +320,15 @@ class VlcBackend:
         for band in range(vlc.libvlc_audio_equalizer_get_band_count()):
             equalizer.set_amp_at_index(0.0, band)
         deck = _Deck(media_id, slot, path, instance, player, media, equalizer, audio_file)
+        deck.start_ms = max(0, int(start_ms))
+        deck.prerolling = preroll
         self._decks[slot] = deck
-        self._apply_level(deck, self._levels.get(slot, 0.0))
+        if preroll:  # at the equalizer's floor, -32 dB (volume 0 did not come back to 100 on
+            # outputs without a volume control, and a real output may remember it)
+            equalizer.set_preamp(PREAMP_MIN_DB)
+            player.set_equalizer(equalizer)
+        else:
+            self._apply_level(deck, self._levels.get(slot, 0.0))
         self._attach_events(deck)
         if player.play() == -1:
             deck.active = False
@@ -299,34 +339,41 @@ class VlcBackend:
         deck = self._decks.get(slot)
         if deck is None:
             return
-        if deck.played_at is None:
-            deck.played_at = time.monotonic()
-            if deck.audio_file is not None:
-                self._segments.append((deck.played_at, deck.audio_file))
-        deck.player.set_pause(0)
+        with self._lock_decks:
+            if deck.played_at is None:
+                deck.played_at = time.monotonic()
+                if deck.audio_file is not None:
+                    self._segments.append((deck.played_at, deck.audio_file))
+            if deck.prerolling:
+                deck.prerolling = False
+                self._apply_level(deck, self._levels.get(slot, 0.0))
+            deck.player.set_pause(0)
 
     def pause(self, slot: int, paused: bool) -> None:
         deck = self._decks.get(slot)
         if deck is not None:
-            deck.player.set_pause(1 if paused else 0)
+            with self._lock_decks:
+                deck.player.set_pause(1 if paused else 0)
 
     def stop(self, slot: int) -> None:
         deck = self._decks.pop(slot, None)
         if deck is None:
             return
-        deck.active = False
-        deck.player.stop()
-        deck.player.release()
-        _count("players", -1)
-        deck.media.release()
-        deck.instance.release()
-        _count("instances", -1)
+        with self._lock_decks:
+            deck.active = False
+            deck.player.stop()
+            deck.player.release()
+            _count("players", -1)
+            deck.media.release()
+            deck.instance.release()
+            _count("instances", -1)
 
     def set_level_db(self, slot: int, db: float) -> None:
         self._levels[slot] = float(db)
         deck = self._decks.get(slot)
-        if deck is not None:
-            self._apply_level(deck, float(db))
+        if deck is not None and not deck.prerolling:
+            with self._lock_decks:
+                self._apply_level(deck, float(db))
 
     def time_ms(self, slot: int) -> int | None:
         deck = self._decks.get(slot)
@@ -355,6 +402,9 @@ class VlcBackend:
     def close(self) -> None:
         for slot in list(self._decks):
             self.stop(slot)
+        if self._preroll_queue is not None:
+            self._preroll_queue.put(None)
+            self._preroll_queue = None
         self.reset_levels()
         if self._audio == "file" and self._audio_file is not None:
             join_segments(self._segments, self._audio_file)
@@ -378,6 +428,41 @@ class VlcBackend:
         if self._post is not None:
             self._post(event)
 
+    def _queue_preroll_pause(self, deck: _Deck, *, rewind: bool) -> None:
+        """From a libvlc callback: have the pre-roll thread pause `deck` (never libvlc here)."""
+        jobs = self._preroll_queue
+        if deck.preroll_queued or jobs is None:
+            return
+        deck.preroll_queued = True
+        jobs.put((deck, rewind))
+
+    def _preroll_loop(self, jobs: queue.SimpleQueue) -> None:
+        while True:
+            job = jobs.get()
+            if job is None:
+                return
+            deck, rewind = job
+            with self._lock_decks:
+                if not deck.active or not deck.prerolling:
+                    continue  # stopped, or played already (GO came first)
+                if not rewind and not _gl_warm.is_set():
+                    # The first picture drawn in this process waits for the GL shaders to
+                    # compile (250-400 ms after `Vout` under Xvfb with a cold shader cache): a
+                    # deck paused before that never drew. Start this first one over, warm.
+                    _gl_warm.set()
+                    deck.preroll_queued = False  # its next video output queues it again
+                    deck.player.stop()
+                    deck.player.play()
+                    continue
+                if rewind:
+                    # No picture to wait on: open it again as headless decks are, paused at
+                    # its start (seeking a paused player did not play on as it should).
+                    deck.player.stop()
+                    deck.media.add_option(":start-paused")
+                    deck.player.play()  # `Paused` follows: Ready
+                else:
+                    deck.player.set_pause(1)  # `Paused` follows: Ready
+
     def _attach_events(self, deck: _Deck) -> None:
         vlc = self._vlc
         events = deck.player.event_manager()
@@ -392,9 +477,16 @@ class VlcBackend:
             if deck.active and deck.played_at is not None:
                 self._emit(Started(deck.media_id, deck.slot))
 
+        def vout(event):
+            if deck.active and deck.prerolling and getattr(event.u, "new_count", 1) > 0:
+                self._queue_preroll_pause(deck, rewind=False)
+
         def time_changed(event):
             if deck.active:
                 deck.last_time_ms = int(event.u.new_time)
+                if deck.prerolling and deck.played_at is None:
+                    # the clock runs and still no video output: a film without a picture
+                    self._queue_preroll_pause(deck, rewind=True)
                 if deck.played_at is not None:
                     self._emit(TimeChanged(deck.media_id, deck.slot, deck.last_time_ms))
 
@@ -410,6 +502,7 @@ class VlcBackend:
             types.MediaPlayerPaused: paused,
             types.MediaPlayerPlaying: playing,
             types.MediaPlayerTimeChanged: time_changed,
+            types.MediaPlayerVout: vout,
             types.MediaPlayerEndReached: ended,
             types.MediaPlayerEncounteredError: error,
         }

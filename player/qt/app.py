@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QApplication
 
 from player.cards import neutral_card
@@ -19,6 +19,7 @@ from player.model import Playlist
 from player.qt import settings
 from player.qt.operator_window import OperatorWindow
 from player.qt.output_window import OutputWindow
+from player.qt.screens import pick_screen, remember_screen
 
 log = logging.getLogger(__name__)
 
@@ -35,22 +36,6 @@ def ensure_app() -> QApplication:
     app.setApplicationDisplayName("Screening Night")
     settings.upgrade()
     return app
-
-
-def pick_screen(index: int | None) -> QScreen:
-    """`--screen N` when given; else the remembered screen if present; else the second screen
-    (the projector, usually) or the only one."""
-    screens = QGuiApplication.screens()
-    if index is not None:
-        if not 0 <= index < len(screens):
-            names = ", ".join(f"{i}: {s.name()}" for i, s in enumerate(screens))
-            raise ValueError(f"there is no screen {index} (screens: {names})")
-        return screens[index]
-    remembered = settings.get("output/screen_name")
-    for screen in screens:
-        if remembered and screen.name() == remembered:
-            return screen
-    return screens[1] if len(screens) > 1 else screens[0]
 
 
 @dataclass
@@ -76,9 +61,15 @@ def open_show(
     from player.qt.controller import ShowController
 
     chosen = pick_screen(screen)
+    kwargs = dict(controller_kwargs or {})
+    if backend is not None:
+        kwargs["backend"] = backend
     offer = None
-    if not resume and playlist.path is not None:
-        state = journal.load(journal.default_path(playlist.path))
+    # The journal the controller will use: the one given, else the playlist's own (an unsaved
+    # playlist has none of its own to resume from).
+    given = kwargs.get("journal_path")
+    if not resume and (given or playlist.path is not None):
+        state = journal.load(Path(given) if given else journal.default_path(playlist.path))
         point = state.resume_point() if state else None
         if point is not None and (point[0] > 0 or point[1] > 0):
             # The last show was interrupted: the controller learns where, and the console
@@ -86,9 +77,6 @@ def open_show(
             resume, offer = True, point
     if windowed is None:
         windowed = bool(settings.get("output/windowed"))
-    kwargs = dict(controller_kwargs or {})
-    if backend is not None:
-        kwargs["backend"] = backend
     controller = ShowController(playlist, resume=resume, **kwargs)
     output = OutputWindow(screen=chosen, windowed=windowed)
     output.show_card(neutral_card(playlist))
@@ -108,7 +96,7 @@ def open_show(
     console.show()
     console.raise_()
     console.activateWindow()
-    settings.put("output/screen_name", chosen.name())
+    remember_screen(chosen)
     return Show(controller, output, console)
 
 

@@ -77,10 +77,11 @@ LOUDNESS_WAIT_MS = 5_000  # GO on a film still being measured: wait at most this
 MAX_BOOST_DB = 12.0
 FADE_STEP_MS = 40
 # Film directly after film: the next one is started this long before the current one ends.
-# Measured (GL video under Xvfb): play() -> first picture on screen 105-165 ms; bench median
-# black+held per switch: lead 100 -> 40 ms, 140 -> 20 ms, 180 -> 20 ms. Its sound starts with
-# its clock, so the two films' sounds overlap by about this much (nothing is cut).
-PRESTART_LEAD_MS = 140
+# The next film is pre-rolled (its picture is up, paused), so unpausing it shows its next frame
+# within ~10-30 ms. Measured with bench/transitions.py (GL video under Xvfb), lead 0 / 40 / 80 ms:
+# held 40-60 / 0-60 / 20-60 ms, first frames unseen 2 / 2-3 / 3-4. Its sound starts with its
+# clock, so the two films' sounds overlap by about this much (nothing is cut).
+PRESTART_LEAD_MS = 40
 FADE_FLOOR_DB = -60.0
 RECOVERY_MESSAGE = "The show continues in a moment"
 
@@ -123,7 +124,7 @@ class _Playing:
 
 @dataclass(frozen=True)
 class _Measured:
-    value: tuple  # (path, duration_ms | None, lufs | None)
+    value: tuple  # what the measuring thread found: see ShowController._measure_all
 
 
 @dataclass
@@ -142,6 +143,10 @@ class ShowController(QObject):
     problem_reported = Signal(str)  # one plain sentence: what failed, what the show did
     item_finished = Signal(object)  # AsRunEntry (as written to the as-run log)
     finished = Signal()  # the night is over (output shows black)
+    # Schedule (player.schedule): the night's planned times — the one plan, shown by the console
+    # and written to the as-run log. Emitted when durations come in and when the night starts.
+    schedule_changed = Signal(object)
+    probes_done = Signal()  # every film probed once (see `probing`); the probe cache is warm
 
     def __init__(
         self,
@@ -245,6 +250,12 @@ class ShowController(QObject):
         self._wanted_preload: set[int] = set()
         self._last_played_ms = 0
         self._planned: dict[int, str] = {}
+        self._probing = False
+        self._recoveries: list = []  # queued events that recover from an internal error
+        # Planned times count from this day's midnight (past 24 h once the night runs late).
+        self.night_day: date = date.today()
+        self._started_ms: int | None = None  # ms after night_day's midnight of the first GO
+        self.schedule = None  # the latest Schedule (see schedule_changed)
 
         # Cross-thread hand-over without touching Qt from other threads (see the module doc).
         self._inbox: deque = deque()
@@ -372,6 +383,12 @@ class ShowController(QObject):
 
     # ---- measuring (probe + loudness) off the GUI thread ----------------------------------
 
+    @property
+    def probing(self) -> bool:
+        """True until every film has been probed (`probes_done` then fires). Each film is
+        probed once per opening, here; the console's media check runs after, from the cache."""
+        return self._probing
+
     def _films(self) -> list[Film]:
         seen: dict[Path, Film] = {}
         for step in self.steps:
@@ -385,6 +402,7 @@ class ShowController(QObject):
             return
         want_loudness = self.playlist.defaults.loudness_target is not None
         self._measuring = {f.path for f in films}
+        self._probing = True
         thread = threading.Thread(
             target=self._measure_all,
             args=([f.path for f in films], want_loudness, lambda v: self._post(_Measured(v))),
@@ -395,44 +413,75 @@ class ShowController(QObject):
 
     @staticmethod
     def _measure_all(paths: list[Path], want_loudness: bool, deliver) -> None:
-        """Probe (and measure the loudness of) every path; `deliver((path, ms, lufs, note))`
-        each (`note`: why the prober hung, else None).
+        """Probe every path (in parallel), then measure the loudness of each. Delivers, in this
+        order: `("probed", path, duration_ms | None, note)` for each path in the order given
+        (`note`: why the prober hung, else None), `("all probed",)`, then with `want_loudness`
+        `("loudness", path, lufs | None)` for each path that has a duration.
         Runs in a worker thread: touches nothing of the controller."""
+        import os
+
         try:
             from player.media import probe
         except ImportError:
             for path in paths:
-                deliver((path, None, None))
+                deliver(("probed", path, None, None))
+            deliver(("all probed",))
+            return
+        try:
+            results = probe.probe_many(paths)
+        except Exception as exc:  # anything odd: the show still plays them, unmeasured
+            log.info("probing failed: %s", exc)
+            results = {}
+        durations: dict[Path, int] = {}
+        for path in paths:
+            result = results.get(Path(os.path.abspath(path)))
+            note = None
+            if isinstance(result, Exception):
+                log.info("probe of %s failed: %s", path, result)
+                if getattr(result, "timed_out", False):  # a hung prober: worth a word
+                    note = getattr(result, "message", str(result))
+            elif result is not None:
+                durations[path] = result.duration_ms
+            deliver(("probed", path, durations.get(path), note))
+        deliver(("all probed",))
+        if not want_loudness:
             return
         for path in paths:
-            duration = lufs = note = None
+            if durations.get(path) is None:
+                continue
+            lufs = None
             try:
-                duration = probe.probe(path).duration_ms
-            except Exception as exc:  # ProbeError, or anything odd: the show still plays it
-                log.info("probe of %s failed: %s", path, exc)
-                if getattr(exc, "timed_out", False):  # a hung prober: worth a word
-                    note = getattr(exc, "message", str(exc))
-            if want_loudness and duration is not None:
-                try:
-                    lufs = probe.measure_loudness(path).integrated_lufs
-                except Exception as exc:
-                    log.info("loudness of %s not measured: %s", path, exc)
-            deliver((path, duration, lufs, note))
+                lufs = probe.measure_loudness(path).integrated_lufs
+            except Exception as exc:
+                log.info("loudness of %s not measured: %s", path, exc)
+            deliver(("loudness", path, lufs))
 
     def _on_measured(self, value) -> None:
-        path, duration, lufs, *rest = value
-        if rest and rest[0]:
-            self._warn_once(
-                f"probe:{path}",
-                f"{path.name} could not be measured: {rest[0]}. It will play without the "
-                "check of its length.",
-            )
-        if duration is not None:
-            self._media_ms[path] = duration
-        self._lufs[path] = lufs
-        self._measuring.discard(path)
-        if not self._plan_timer.isActive():  # at most every 250 ms, even while films pour in
-            self._plan_timer.start()
+        kind, *rest = value
+        if kind == "all probed":
+            self._probing = False
+            self._plan_timer.stop()
+            self._plan()  # every duration is in: the plan is final now, not in 250 ms
+            self.probes_done.emit()
+            return
+        if kind == "probed":
+            path, duration, note = rest
+            if note:
+                self._warn_once(
+                    f"probe:{path}",
+                    f"{path.name} could not be measured: {note}. It will play without the "
+                    "check of its length.",
+                )
+            if duration is not None:
+                self._media_ms[path] = duration
+            if duration is None or self.playlist.defaults.loudness_target is None:
+                self._measuring.discard(path)  # no loudness to wait for
+            if not self._plan_timer.isActive():  # at most every 250 ms, even while films pour in
+                self._plan_timer.start()
+        else:
+            path, lufs = rest
+            self._lufs[path] = lufs
+            self._measuring.discard(path)
         for step_index in sorted(self._wanted_preload):
             if not self._measuring_blocks(step_index):
                 self._wanted_preload.discard(step_index)
@@ -453,28 +502,52 @@ class ShowController(QObject):
         film = self.steps[step_index].item
         return self.playlist.defaults.loudness_target is not None and film.path in self._measuring
 
+    def _start_applies(self) -> bool:
+        """The playlist's clock times apply to this night: it has a start and is dated today or
+        not at all (a rehearsal on another day is timed from its own first GO instead, so it
+        does not run "2 days late")."""
+        night = self.playlist.date
+        return self.playlist.start_ms is not None and (night is None or night == self.night_day)
+
     def _plan(self) -> None:
+        """Work out the night's planned times: the one plan the console shows and the as-run
+        log records (durations as measured here; before the first GO of a night whose start
+        does not apply, the playlist's own start or none)."""
         try:
             from player.schedule import plan
 
-            schedule = plan(self.playlist, self._media_ms)
+            start = None if self._start_applies() else self._started_ms
+            schedule = plan(self.playlist, self._media_ms, start_ms=start)
         except Exception:
             log.debug("no schedule", exc_info=True)
             return
-        if not getattr(schedule, "start_known", True):
-            return
-        day = self.playlist.date or date.today()
-        midnight = datetime.combine(day, datetime.min.time()).astimezone()
-        for item in schedule.items:
-            when = midnight + timedelta(milliseconds=item.start_ms)
-            self._planned[item.index] = when.isoformat(timespec="seconds")
+        self.schedule = schedule
+        self._planned = {}
+        if schedule.start_known:
+            midnight = datetime.combine(self.night_day, datetime.min.time()).astimezone()
+            for item in schedule.items:
+                when = midnight + timedelta(milliseconds=item.start_ms)
+                self._planned[item.index] = when.isoformat(timespec="seconds")
+        self.schedule_changed.emit(schedule)
 
     # ---- event loop --------------------------------------------------------------------------
 
     def _feed(self, event) -> None:
-        """Hand an event to the sequencer; events caused while carrying out effects queue up."""
+        """Hand an event to the sequencer; events caused while carrying out effects queue up.
+
+        An internal error while carrying out one effect does not stop the others. When it
+        leaves the show stuck (a film that did not start, a card with no timer, a fade with no
+        end) the sequencer hears that this step failed or ended, so the show goes on by itself
+        (`_recovery_for`). A failure while carrying out such a recovery gets no recovery of its
+        own, so a recovery that fails every time cannot loop: the operator is asked to Skip."""
         if self._closed:
             return
+        if (
+            self._started_ms is None
+            and self._seq.phase is Phase.IDLE
+            and isinstance(event, (Start, Go, Jump))
+        ):
+            self._night_starts()
         if not self._tick.isActive() and self._seq.phase is not Phase.FINISHED:
             self._tick.start()
             self._journal_timer.start()
@@ -484,24 +557,77 @@ class ShowController(QObject):
         self._busy = True
         try:
             while self._queue:
-                effects = self._seq.handle(self._queue.popleft())
-                stops: list[tuple[int, int]] = []
-                for effect in effects:
-                    self._do(effect, stops)
-                for slot, media_id in stops:
-                    deck = self._decks.get(slot)
-                    if deck is not None and deck.media_id == media_id:
-                        self._stop_slot(slot)
-                if effects:
-                    self._emit_status()
-            self._settle_prestart()
-        except Exception:
-            log.exception("show controller error")
-            self.problem_reported.emit(
-                "The show engine met an internal error; the show goes on with the next item."
-            )
+                item = self._queue.popleft()
+                recovering = any(item is r for r in self._recoveries)
+                if recovering:
+                    self._recoveries = [r for r in self._recoveries if r is not item]
+                self._handle(item, recovering)
+            try:
+                self._settle_prestart()
+            except Exception:
+                self._internal_error("settling the next film", recovering=False)
         finally:
             self._busy = False
+            self._recoveries.clear()
+
+    def _handle(self, event, recovering: bool) -> None:
+        try:
+            effects = self._seq.handle(event)
+        except Exception:
+            self._internal_error(None, recovering)
+            return
+        stops: list[tuple[int, int]] = []
+        for effect in effects:
+            try:
+                self._do(effect, stops)
+            except Exception:
+                self._internal_error(effect, recovering)
+        try:
+            for slot, media_id in stops:
+                deck = self._decks.get(slot)
+                if deck is not None and deck.media_id == media_id:
+                    self._stop_slot(slot)
+            if effects:
+                self._emit_status()
+        except Exception:
+            self._internal_error("stopping a film", recovering)
+
+    def _internal_error(self, effect, recovering: bool) -> None:
+        """Log the exception being handled (raised carrying out `effect`; None: raised by the
+        sequencer itself; a string: raised tidying up), tell the operator what the show does,
+        and queue the event that gets it going again."""
+        log.exception("show controller error (%s)", effect)
+        event, then = self._recovery_for(effect)
+        if event is not None and recovering:  # one recovery per failure: no loop
+            then = "it could not recover by itself: press Skip to go on"
+        elif event is not None:
+            self._recoveries.append(event)
+            self._queue.append(event)
+        self.problem_reported.emit(f"The show engine met an internal error; {then}.")
+
+    @staticmethod
+    def _recovery_for(effect) -> tuple[object | None, str]:
+        """(the event that unsticks the show after `effect` failed, or None; what the show
+        does then, for the operator). Tokens make a recovery overtaken by events a no-op."""
+        match effect:
+            case PlayFilm(token=t):
+                failed = MediaFailed(t, "it could not be started (internal error)")
+                return failed, "the film was not shown and the show goes on with the next item"
+            case ShowCard(token=t, duration_ms=ms) if ms is not None:
+                return CardElapsed(t), "the show goes on with the next item"
+            case ShowNeutral(token=t):
+                return CardElapsed(t), "the show goes on with the next item"
+            case Fade(token=t):
+                return FadeDone(t), "the fade ends on black"
+            case None:
+                return None, "if the show does not go on by itself, press Skip"
+        return None, "the show goes on"
+
+    def _night_starts(self) -> None:
+        midnight = datetime.combine(self.night_day, datetime.min.time())
+        self._started_ms = int((datetime.now() - midnight).total_seconds() * 1000)
+        if not self._start_applies():
+            self._plan()  # timed from now: the console and the as-run log follow it
 
     def _later(self, event) -> None:
         """Feed `event` after the effects being carried out (or now, outside of a batch)."""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -166,9 +167,15 @@ class ListField(LineField):
         self.edit.setText(", ".join(map(str, value)) if isinstance(value, list) else _plain(value))
 
 
+# The least width of a per-language box, in average characters: enough to read a title.
+LOCAL_TEXT_MIN_CHARS = 18
+
+
 class LocalTextField(Field):
-    """Per-language text side by side: one QLineEdit per language of the night. A value
-    written as one plain string stays plain as long as only the first box is filled."""
+    """Per-language text, one QLineEdit per language of the night, one under the other so each
+    gets the whole width of the panel (side by side, three languages left ~70 px each in the
+    night panel). A value written as one plain string stays plain as long as only the first
+    box is filled."""
 
     typing = True
 
@@ -176,8 +183,10 @@ class LocalTextField(Field):
         super().__init__(key, label)
         self.languages = list(languages)
         self.widget = QWidget()
-        self._layout = QHBoxLayout(self.widget)
+        self._layout = QGridLayout(self.widget)
         self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setVerticalSpacing(2)
+        self._layout.setColumnStretch(1, 1)
         self.edits: dict[str, QLineEdit] = {}
         self._plain = True
         self._build(self.languages or [""])
@@ -192,19 +201,20 @@ class LocalTextField(Field):
             self._layout.takeAt(0)
         self.edits = {}
         self.tags: dict[str, QLabel] = {}
-        for lang in langs:
+        for row, lang in enumerate(langs):
             # A small language tag before each box, so a filled box still says its language.
             tag = QLabel(lang or "all")
             tag.setStyleSheet("color: palette(mid); font-size: 9pt;")
-            self._layout.addWidget(tag)
+            self._layout.addWidget(tag, row, 0)
             self.tags[lang] = tag
             edit = QLineEdit()
+            edit.setMinimumWidth(edit.fontMetrics().averageCharWidth() * LOCAL_TEXT_MIN_CHARS)
             edit.setPlaceholderText(lang or "text")
             edit.setToolTip(f"{self.label} ({lang})" if lang else self.label)
             edit.setObjectName(f"field_{'_'.join(map(str, self.key))}_{lang or 'plain'}")
             edit.textEdited.connect(lambda _t: self.edited(self, self.value()))
             edit.editingFinished.connect(lambda: self.finished())
-            self._layout.addWidget(edit, 1)
+            self._layout.addWidget(edit, row, 1)
             self.edits[lang] = edit
 
     def value(self) -> Any:

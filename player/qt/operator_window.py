@@ -45,6 +45,7 @@ from player import schedule as schedule_mod
 from player.cards import format_duration, neutral_card
 from player.model import Film, Playlist, Step
 from player.qt import settings
+from player.qt.screens import remember_screen
 from player.qt.title_card import render_card
 from player.qt.workers import run_task
 
@@ -157,11 +158,14 @@ class OperatorWindow(QMainWindow):
         self._current_index: int | None = None
         self._marked_row: int | None = None  # the row styled as current
         self._step_started_ms: dict[int, int] = {}
-        self._durations_ms: dict[Path, int] = {}
         self._check: dict[Path, tuple[str, str]] = {}
-        self._schedule = schedule_mod.plan(playlist)
+        self._check_waiting = False  # a media check waits for the controller's probes
+        # The plan is the controller's (it measures the films and knows when the night
+        # started): the console only shows it.
+        self._schedule = getattr(controller, "schedule", None) or schedule_mod.plan(playlist)
         self._show_start_ms: int | None = None
-        self._night_day = date.today()  # the show clock counts from this day's midnight
+        # the show clock counts from this day's midnight, as the plan does
+        self._night_day = getattr(controller, "night_day", None) or date.today()
         self._status = getattr(controller, "status", None)
         self._preview_mode = "black"
         self._preview_card = None
@@ -182,6 +186,9 @@ class OperatorWindow(QMainWindow):
         controller.problem_reported.connect(self._on_problem)
         controller.item_finished.connect(self._on_item_finished)
         controller.finished.connect(self._on_finished)
+        if hasattr(controller, "schedule_changed"):
+            controller.schedule_changed.connect(self._on_schedule)
+            controller.probes_done.connect(self._on_probes_done)
 
         self._clock = QTimer(self, interval=250)
         self._clock.timeout.connect(self._tick)
@@ -473,16 +480,10 @@ class OperatorWindow(QMainWindow):
         total = schedule_mod.length(self._schedule.total_ms)
         self.table.setToolTip(f"Total running time {total}")
 
-    def _replan(self) -> None:
-        start = self._show_start_ms if not self._schedule_start_known() else None
-        self._schedule = schedule_mod.plan(self.playlist, self._durations_ms, start_ms=start)
+    @Slot(object)
+    def _on_schedule(self, schedule) -> None:
+        self._schedule = schedule
         self._fill_times()
-
-    def _schedule_start_known(self) -> bool:
-        """The playlist's clock times apply today (a rehearsal on another day is timed from
-        its own first GO instead, so it does not show "2 days late")."""
-        night = self.playlist.date
-        return self.playlist.start_ms is not None and (night is None or night == date.today())
 
     def _style_row(self, row: int, *, current: bool) -> None:
         played = bool(self.table.item(row, COL_PLAYED).text())
@@ -513,15 +514,29 @@ class OperatorWindow(QMainWindow):
         cell.setToolTip(detail)
 
     def start_media_check(self) -> None:
-        """Probe every film in the background; the column fills in when it is done."""
+        """Check every film in the background; the column fills in when it is done. While the
+        controller is still probing the films (it does once per opening, for the plan), the
+        check waits for it and then reads its probes from the cache instead of probing again."""
         try:
             from player import check_run
         except ImportError:
             self.log_message("Media check not available in this version.")
             return
-        playlist = self.playlist
         self.log_message("Checking the media in the background…")
+        if getattr(self.controller, "probing", False):
+            self._check_waiting = True
+            return
+        playlist = self.playlist
         run_task(lambda: check_run.check_playlist(playlist), self._on_check_done)
+
+    @Slot()
+    def _on_probes_done(self) -> None:
+        if self._check_waiting:
+            self._check_waiting = False
+            from player import check_run
+
+            playlist = self.playlist
+            run_task(lambda: check_run.check_playlist(playlist), self._on_check_done)
 
     def _on_check_done(self, report, error: Exception | None) -> None:
         if error is not None:
@@ -534,15 +549,10 @@ class OperatorWindow(QMainWindow):
             detail = "\n".join(problems) or "no problems found"
             path = Path(item.path)
             self._check[path] = (colour, detail)
-            media = getattr(item, "media", None)
-            duration = getattr(media, "duration_ms", None)
-            if duration:
-                self._durations_ms[path] = int(duration)
             bad += colour == "red"
         with self._bulk_update():
             for row in range(len(self.steps)):
                 self._set_check_cell(row)
-        self._replan()
         summary = f"{bad} film(s) with errors" if bad else "all films look playable"
         self.log_message(f"Media check done: {summary}.")
 
@@ -609,8 +619,6 @@ class OperatorWindow(QMainWindow):
         self._started = True
         self._show_start_ms = now_ms_of_day(self._night_day)
         self.resume_bar.hide()
-        if not self._schedule_start_known():
-            self._replan()
         if settings.get("show/lock_on_start"):
             self.set_show_locked(True)
         self.log_message(message)
@@ -756,7 +764,7 @@ class OperatorWindow(QMainWindow):
         if self.output is None or self._refuse_locked("Changing screen"):
             return
         self.output.move_to_screen(screen)
-        settings.put("output/screen_name", screen.name())
+        remember_screen(screen)
         self.log_message(f"Projector output on {screen.name()}.")
 
     # ================================================================== controller signals

@@ -27,6 +27,9 @@ class Setting:
 
 _DECLARED = [
     Setting("output/screen_name", str, "", "the projector screen (QScreen.name()), '' = auto"),
+    # A name can be shared (Xvfb names every screen "screen"): these two tell such apart.
+    Setting("output/screen_serial", str, "", "its QScreen.serialNumber(), often ''"),
+    Setting("output/screen_geometry", str, "", "its geometry 'x,y,width,height', '' = unknown"),
     Setting("output/windowed", bool, False, "output in a normal window (rehearsal on one screen)"),
     Setting("show/volume_trim_db", float, 0.0, "operator volume trim, dB"),
     Setting("show/lock_on_start", bool, True, "engage the show lock when the night starts"),
