@@ -193,6 +193,16 @@ def test_probe_many_keeps_order_and_errors_and_reports_progress(kinds, fresh_cac
     assert {p for _, _, p in seen} == set(paths)
 
 
+def test_probe_many_hands_over_each_result_as_it_is_done(kinds, fresh_cache):
+    paths = [kinds["h264"], kinds["zero"], kinds["vp9"]]
+    prober.probe(kinds["vp9"])  # one cache hit among fresh probes
+    got = []
+    results = prober.probe_many(paths, jobs=2, on_result=lambda p, r: got.append((p, r)))
+    assert dict(got) == results
+    assert len(got) == len(paths)
+    assert got[0][0] == kinds["vp9"]  # the cache hit first, before any prober ran
+
+
 def test_cache_hit_then_invalidation_on_change(kinds, fresh_cache, tmp_path):
     clip = tmp_path / "copy.mp4"
     shutil.copyfile(kinds["h264"], clip)

@@ -324,16 +324,19 @@ def probe_many(
     use_cache: bool = True,
     progress: Progress | None = None,
     timeout_s: float = PROBE_TIMEOUT_S,
+    on_result: Callable[[Path, MediaInfo | ProbeError], None] | None = None,
 ) -> dict[Path, MediaInfo | ProbeError]:
     """Probe files in parallel (`jobs` threads, default the CPU count). Keys are the absolute
-    paths; a file that fails maps to its ProbeError. `progress(done, total, path)` is called in
-    the calling thread after each file."""
+    paths; a file that fails maps to its ProbeError. `progress(done, total, path)` and
+    `on_result(path, result)` are called in the calling thread as each file is done (one
+    hung prober does not hold back the others' results)."""
     return _many(
         lambda p: probe(p, timeout_s=timeout_s, use_cache=use_cache),
         lambda p: _cached_probe(p) if use_cache else None,
         paths,
         jobs,
         progress,
+        on_result,
     )
 
 
@@ -351,6 +354,7 @@ def _many(
     paths: Iterable[str | Path],
     jobs: int | None,
     progress: Progress | None,
+    on_result: Callable[[Path, Any], None] | None = None,
 ) -> dict[Path, Any]:
     todo = list(dict.fromkeys(_abs(p) for p in paths))
     total = len(todo)
@@ -365,6 +369,8 @@ def _many(
             continue
         results[path] = hit
         done += 1
+        if on_result:
+            on_result(path, hit)
         if progress:
             progress(done, total, path)
     if rest:
@@ -388,6 +394,8 @@ def _many(
                 except OSError as exc:
                     results[path] = ProbeError(path, exc.strerror or str(exc))
                 done += 1
+                if on_result:
+                    on_result(path, results[path])
                 if progress:
                     progress(done, total, path)
         except BaseException:

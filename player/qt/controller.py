@@ -414,7 +414,7 @@ class ShowController(QObject):
     @staticmethod
     def _measure_all(paths: list[Path], want_loudness: bool, deliver) -> None:
         """Probe every path (in parallel), then measure the loudness of each. Delivers, in this
-        order: `("probed", path, duration_ms | None, note)` for each path in the order given
+        order: `("probed", path, duration_ms | None, note)` for each path as it is done
         (`note`: why the prober hung, else None), `("all probed",)`, then with `want_loudness`
         `("loudness", path, lufs | None)` for each path that has a duration.
         Runs in a worker thread: touches nothing of the controller."""
@@ -427,14 +427,12 @@ class ShowController(QObject):
                 deliver(("probed", path, None, None))
             deliver(("all probed",))
             return
-        try:
-            results = probe.probe_many(paths)
-        except Exception as exc:  # anything odd: the show still plays them, unmeasured
-            log.info("probing failed: %s", exc)
-            results = {}
+        given = {Path(os.path.abspath(path)): path for path in paths}
         durations: dict[Path, int] = {}
-        for path in paths:
-            result = results.get(Path(os.path.abspath(path)))
+        delivered: set[Path] = set()
+
+        def one(key: Path, result) -> None:  # as each file is done, not after the slowest
+            path = given.get(key, key)
             note = None
             if isinstance(result, Exception):
                 log.info("probe of %s failed: %s", path, result)
@@ -442,7 +440,16 @@ class ShowController(QObject):
                     note = getattr(result, "message", str(result))
             elif result is not None:
                 durations[path] = result.duration_ms
+            delivered.add(path)
             deliver(("probed", path, durations.get(path), note))
+
+        try:
+            probe.probe_many(paths, on_result=one)
+        except Exception as exc:  # anything odd: the show still plays them, unmeasured
+            log.info("probing failed: %s", exc)
+        for path in paths:
+            if path not in delivered:
+                deliver(("probed", path, None, None))
         deliver(("all probed",))
         if not want_loudness:
             return
