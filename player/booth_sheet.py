@@ -71,6 +71,9 @@ def _describe(playlist: Playlist, row: ScheduledStep) -> tuple[str, str]:
             trims.append(f"in {length(item.in_ms)}")
         if item.out_ms is not None:
             trims.append(f"out {length(item.out_ms)}")
+        if item.fade_out_ms:
+            # Fades are seconds long: a half second shows (2.5 s would round to "0:03").
+            trims.append(f"fade out {length(item.fade_out_ms, fraction=True)}")
         if trims:
             facts.append(", ".join(trims))
         if item.subtitles:

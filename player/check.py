@@ -48,6 +48,7 @@ CODES: dict[str, Severity] = {
     "silence-at-head": WARNING,
     "black-at-head": WARNING,
     "read-too-slow": ERROR,
+    "fade-out-too-long": WARNING,
 }
 
 RUNTIME_TOLERANCE_MS = 5_000
@@ -365,7 +366,7 @@ def check_deep_failed(reason: str, *, timed_out: bool) -> list[CheckProblem]:
 
 
 def check_film(film: Film, info: MediaInfo | None) -> list[CheckProblem]:
-    """The playlist's declared runtime and in/out against the real media."""
+    """The playlist's declared runtime, in/out and fade_out against the real media."""
     if info is None or info.duration_ms is None:
         return []
     duration = info.duration_ms
@@ -392,6 +393,19 @@ def check_film(film: Film, info: MediaInfo | None) -> list[CheckProblem]:
             problem(
                 "trim-out-of-range",
                 f"'out' {clock(film.out_ms)} is past the end of the media ({clock(duration)})",
+            )
+        )
+    played = film.played_ms(duration)
+    if film.fade_out_ms and played and film.fade_out_ms > played:
+        # (played == 0: 'in' is past the end, said above.) The playlist's own check knows only
+        # the declared runtime; the media may be shorter, or 'out' past its end.
+        fade, length = clock(film.fade_out_ms, fraction=True), clock(played, fraction=True)
+        out.append(
+            problem(
+                "fade-out-too-long",
+                f"'fade_out' {fade} is longer than the {length} {film.path.name} plays — "
+                f"the fade cannot start before the film does; shorten 'fade_out' to {length} "
+                "at most",
             )
         )
     return out

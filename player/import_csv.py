@@ -3,7 +3,7 @@
 Columns (header row, any order, case and spaces ignored):
   file (required; also `film` or `path`), `title` or one `title_XX` per language (`title_zh`,
   `title_fr`, …), `director` / `director_XX`, `country` / `country_XX`, `year`, `runtime`,
-  `subtitles`, and optionally `in`, `out`, `language`, `notes`, `id`.
+  `subtitles`, and optionally `in`, `out`, `fade_out`, `language`, `notes`, `id`.
 The order of the `title_XX` columns becomes the night's `languages`. Separators `,` `;` and tab
 are recognised; UTF-8 (with or without BOM). File paths are read relative to the CSV's folder
 and written relative to the playlist's folder where possible.
@@ -36,7 +36,17 @@ from player.yaml_source import suggest
 
 FILE_COLUMNS = ("file", "film", "path")
 TEXT_COLUMNS = ("title", "director", "country")
-PLAIN_COLUMNS = ("year", "runtime", "subtitles", "in", "out", "language", "notes", "id")
+PLAIN_COLUMNS = (
+    "year",
+    "runtime",
+    "subtitles",
+    "in",
+    "out",
+    "fade_out",
+    "language",
+    "notes",
+    "id",
+)
 LANG = r"[a-z]{2,3}(?:[-_][a-z0-9]{2,8})?"
 _DURATION = re.compile(r"(?:\d+:)?\d+:\d{1,2}(?:\.\d+)?|\d+(?:\.\d+)?")
 _MINUTES = re.compile(r"(\d+(?:\.\d+)?)\s*(?:min|mins|minutes|mn|')", re.IGNORECASE)
@@ -135,7 +145,7 @@ def import_programme(
                 1,
                 f"unknown column '{rows[0][index].strip()}'{hint} (columns: file, title or "
                 "title_XX per language, director, country, year, runtime, subtitles, in, out, "
-                "language, notes, id)",
+                "fade_out, language, notes, id)",
                 index + 1,
             )
     file_column = next((c for c in FILE_COLUMNS if c in columns), None)
@@ -186,7 +196,7 @@ def import_programme(
                 error(number, f"year '{year}' is not a year like 2024", columns["year"] + 1)
         if cell(row, "language"):
             film["language"] = cell(row, "language")
-        for name in ("runtime", "in", "out"):
+        for name in ("runtime", "in", "out", "fade_out"):
             value = cell(row, name)
             if not value:
                 continue
@@ -225,16 +235,29 @@ def import_programme(
     doc = PlaylistDoc(doc_data, out_path)
     text_out = doc.dump()
     # The output must load as a playlist; anything it says is the sheet's fault, by row.
+    item_lines = item_start_lines(text_out)
+
+    def row_of(location: Location) -> int | None:
+        index = item_for_line(item_lines, location.line)
+        return row_numbers[index] if index is not None else None
+
     try:
         playlist = load_playlist_text(text_out, out_path)
     except PlaylistError as exc:
-        raise CsvImportError(list(exc.problems)) from None
-    item_lines = item_start_lines(text_out)
-    warnings = []
-    for p in find_problems(playlist):
-        index = item_for_line(item_lines, p.location.line)
-        row = row_numbers[index] if index is not None else None
-        warnings.append(Problem(p.message, Location(csv_path, row), Severity.WARNING))
+        # e.g. 'out' before 'in', a fade longer than the trimmed film: the cell of the key on
+        # the line the loader names (the YAML is never written, so its lines mean nothing).
+        yaml_lines = text_out.splitlines()
+        located = []
+        for p in exc.problems:
+            line = p.location.line
+            key = re.match(r"\s*(?:- )?([\w-]+):", yaml_lines[line - 1]) if line else None
+            column = columns[key[1]] + 1 if key and key[1] in columns else None
+            located.append(Problem(p.message, Location(csv_path, row_of(p.location), column)))
+        raise CsvImportError(located) from None
+    warnings = [
+        Problem(p.message, Location(csv_path, row_of(p.location)), Severity.WARNING)
+        for p in find_problems(playlist)
+    ]
     return ImportResult(text_out, len(items), tuple(languages), warnings)
 
 

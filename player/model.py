@@ -17,6 +17,9 @@ DEFAULT_CARD_MS = 8_000
 # The show never raises a film by more than this (the loudness match of a near-silent track
 # would bring up its noise, and a wrong measurement would deafen the room).
 MAX_BOOST_DB = 12.0
+# The longest `fade_out` a film may have: a fade to black is seconds long; a minute is already
+# a scene of its own (and most likely a typo for 'out').
+MAX_FADE_OUT_MS = 60_000
 
 
 def format_duration(ms: int, *, fraction: bool = False) -> str:
@@ -192,9 +195,11 @@ class Intermission:
 
 @dataclass(frozen=True)
 class Film:
-    """A film to play. `in_ms`/`out_ms` trim it. `title_card` is None to follow the night's
-    default, True/False to force a card generated from its metadata on or off, or a `Card` that
-    replaces the generated one."""
+    """A film to play. `in_ms`/`out_ms` trim it. The last `fade_out_ms` of its played length
+    (ending at `out`, or the file's end) fade picture and sound to black and silence; 0 means no
+    fade (the film cuts at its end). `title_card` is None to follow the night's default,
+    True/False to force a card generated from its metadata on or off, or a `Card` that replaces
+    the generated one."""
 
     id: str
     path: Path
@@ -208,6 +213,7 @@ class Film:
     in_ms: int = 0
     out_ms: int | None = None
     gain_db: float = 0.0
+    fade_out_ms: int = 0
     follow: Follow | None = None
     title_card: bool | Card | None = None
     notes: LocalText | None = None

@@ -20,6 +20,7 @@ from player.atomic import atomic_write
 from player.model import (
     DEFAULT_CARD_MS,
     FORMAT_VERSION,
+    MAX_FADE_OUT_MS,
     Card,
     Defaults,
     Film,
@@ -164,6 +165,12 @@ SCHEMA: dict[str, Any] = {
                         "subtitles": {**_PATH, "description": "An .srt file."},
                         "in": _DURATION,
                         "out": _DURATION,
+                        "fade_out": {
+                            **_DURATION,
+                            "maximum": MAX_FADE_OUT_MS // 1000,
+                            "description": "Fade picture and sound to black over the film's "
+                            "last seconds (ending at 'out'). 0 or absent: no fade.",
+                        },
                         "gain_db": {"type": "number", "minimum": -40, "maximum": 20},
                         "follow": {"enum": ["auto", "hold"]},
                         "title_card": {"oneOf": [{"type": "boolean"}, {"$ref": "#/$defs/card"}]},
@@ -479,6 +486,7 @@ class _Loader:
                 f"'out' ({_clock(out_ms)}) must come after 'in' ({_clock(in_ms)})",
                 node.key_location("out"),
             )
+        fade_out_ms = self._fade_out(node, runtime, in_ms, out_ms)
         year = r.number(node, "year", integer=True, minimum=1870, maximum=2200)
         gain = r.number(node, "gain_db", minimum=-40, maximum=20)
         title_card: bool | Card | None = None
@@ -506,11 +514,46 @@ class _Loader:
             in_ms=in_ms or 0,
             out_ms=out_ms,
             gain_db=float(gain or 0.0),
+            fade_out_ms=fade_out_ms,
             follow=r.choice(node, "follow", FOLLOW),
             title_card=title_card,
             notes=r.text(node, "notes"),
             location=node.location,
         )
+
+    def _fade_out(
+        self, node: MapNode, runtime: int | None, in_ms: int | None, out_ms: int | None
+    ) -> int:
+        """`fade_out` in ms (0: none, also when written as 0), checked against the longest
+        fade and against what the file says the film plays: out - in, else runtime - in."""
+        r = self.read
+        fade = r.duration_ms(node, "fade_out")
+        if not fade:
+            return 0
+        if fade > MAX_FADE_OUT_MS:
+            r.error(
+                f"'fade_out' ({_clock(fade)}) is longer than the longest fade, "
+                f"{_clock(MAX_FADE_OUT_MS)} — a fade to black takes a few seconds "
+                "(e.g. fade_out: 3); to end the film earlier, use 'out'",
+                node.entries["fade_out"].location,
+            )
+            return 0
+        start = in_ms or 0
+        if out_ms is not None:
+            end, span = out_ms, "from 'in' to 'out'" if start else "up to 'out'"
+        else:
+            end, span = runtime, "its 'runtime' after 'in'" if start else "its 'runtime'"
+        if end is None or end <= start:
+            return fade  # the length is unknown here, or 'out'/'in' are wrong: said elsewhere
+        played = end - start
+        if fade > played:
+            r.error(
+                f"'fade_out' ({_clock(fade)}) is longer than the {_clock(played)} the film "
+                f"plays ({span}) — shorten the fade",
+                node.key_location("fade_out"),
+            )
+            return 0
+        return fade
 
     def _card(
         self,
@@ -742,6 +785,8 @@ def _item_data(item: Item, base: Path) -> dict[str, Any]:
         film["in"] = _seconds(item.in_ms)
     if item.out_ms is not None:
         film["out"] = _seconds(item.out_ms)
+    if item.fade_out_ms:
+        film["fade_out"] = _seconds(item.fade_out_ms)
     if item.gain_db:
         film["gain_db"] = item.gain_db
     if item.follow:

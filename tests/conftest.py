@@ -42,3 +42,56 @@ def xvfb(*server_args: str) -> Iterator[str]:
             yield display
     except XvfbError as exc:
         pytest.fail(str(exc))
+
+
+@contextlib.contextmanager
+def sound_server() -> Iterator[dict[str, str]]:
+    """A private PulseAudio server whose default output is a null sink named "hall" (record
+    its sound from "hall.monitor"); yields the environment a client needs. The set-up installs
+    PulseAudio except beside PipeWire's (a desktop's sound must not be touched): there only,
+    its absence is a skip."""
+    import shutil
+    import subprocess
+    import time
+
+    if not shutil.which("pulseaudio") or not shutil.which("parec"):
+        if Path("/usr/bin/pipewire-pulse").exists():
+            pytest.skip("PipeWire's sound server is installed here, PulseAudio's is not")
+        pytest.fail("pulseaudio/parec are missing (the set-up installs them)")
+    home = Path(tempfile.mkdtemp(prefix="screening-night-pulse-"))
+    runtime = home / "run"
+    runtime.mkdir(mode=0o700)
+    socket = runtime / "native"
+    env = dict(
+        os.environ,
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(runtime),
+        XDG_CONFIG_HOME=str(home / "config"),
+        PULSE_SERVER=f"unix:{socket}",
+    )
+    server = subprocess.Popen(
+        ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",
+         "--disable-shm=yes", "-L", "module-null-sink sink_name=hall",
+         "-L", f"module-native-protocol-unix auth-anonymous=1 socket={socket}",
+         "-L", "module-stream-restore"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            ready = subprocess.run(["pactl", "info"], env=env, capture_output=True, check=False)
+            if ready.returncode == 0 or server.poll() is not None:
+                break
+            time.sleep(0.1)
+        if server.poll() is not None or ready.returncode != 0:
+            pytest.fail(f"PulseAudio did not start: {server.stderr.read().decode()[-500:]}")
+        subprocess.run(["pactl", "set-default-sink", "hall"], env=env, check=True)
+        yield env
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        shutil.rmtree(home, ignore_errors=True)

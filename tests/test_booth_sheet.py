@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from player.booth_sheet import booth_sheet_html
 from player.model import Card, Film, Follow, Intermission, LocalText, Playlist
 from player.schedule import plan
@@ -47,3 +49,20 @@ def test_sheet_content_and_escaping():
     assert "19:55 (declared)" in html  # 20 min declared, minus 5 s in, rounded to the second
     assert "23:50:00" in html and "End 00:25:03 (next day)" in html
     assert html.count("<td class='cue'>") == 4  # title card, film, intermission, closing card
+
+
+@pytest.mark.parametrize(
+    ("trims", "shown"),
+    [
+        ({"fade_out_ms": 3_000}, "fade out 0:03 · file: f.mp4"),
+        ({"fade_out_ms": 2_500}, "fade out 0:02.5 · "),  # half a second is worth showing
+        ({"in_ms": 5_000, "out_ms": 10 * M, "fade_out_ms": 4_000}, "in 0:05, out 10:00, fade out"),
+        ({"out_ms": 10 * M}, "out 10:00 · file: f.mp4"),  # no fade: nothing said about one
+    ],
+)
+def test_fade_out_is_listed_with_the_trims(trims, shown):
+    film = Film(id="f", path=Path("/m/f.mp4"), title=LocalText.of("F"), runtime_ms=20 * M, **trims)
+    night = Playlist(title=LocalText.of("Night"), items=(film,))
+    html = booth_sheet_html(night, plan(night))
+    assert shown in html
+    assert ("fade out" in html) is bool(film.fade_out_ms)

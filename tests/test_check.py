@@ -286,6 +286,9 @@ def test_playlist_runtime_trims_and_subtitles(kinds, tmp_path):
     in: 0:02
     out: 0:03
   - film: {kinds["h264"]}
+    title: Fades longer than it runs
+    fade_out: 5
+  - film: {kinds["h264"]}
     title: Subtitles missing
     subtitles: {tmp_path / "nowhere.srt"}
   - film: {kinds["h264"]}
@@ -307,6 +310,7 @@ def test_playlist_runtime_trims_and_subtitles(kinds, tmp_path):
         ("Le bon", []),
         ("Declared too long", ["runtime-mismatch"]),
         ("Trimmed past the end", ["trim-out-of-range", "trim-out-of-range"]),
+        ("Fades longer than it runs", ["fade-out-too-long"]),
         ("Subtitles missing", ["subtitles-missing"]),
         ("Subtitles not UTF-8", ["subtitles-unreadable"]),
         ("Subtitles too long", ["subtitles-unreadable"]),
@@ -317,8 +321,10 @@ def test_playlist_runtime_trims_and_subtitles(kinds, tmp_path):
     assert report.items[-1].media.size_bytes == kinds["h264"].stat().st_size
     mismatch = report.items[1].problems[0].message
     assert "says it runs 1:00 but the media runs 0:01" in mismatch
-    assert "UTF-8" in report.items[4].problems[0].message
-    assert "run past the end" in report.items[5].problems[0].message
+    assert "0:05 is longer than the 0:01" in report.items[3].problems[0].message
+    assert kinds["h264"].name in report.items[3].problems[0].message
+    assert "UTF-8" in report.items[5].problems[0].message
+    assert "run past the end" in report.items[6].problems[0].message
 
 
 def test_playlist_names_its_venue(kinds, tmp_path):
@@ -394,6 +400,7 @@ def test_every_code_has_a_severity_from_the_table():
         "true-peak-over",
         "runtime-mismatch",
         "subtitles-unreadable",
+        "fade-out-too-long",
     ):
         assert CODES[code] is Severity.WARNING, code
 
@@ -478,6 +485,43 @@ def test_film_runtime_tolerance_and_trims():
     assert [p.code for p in check_film(film(out_ms=60_001), info)] == ["trim-out-of-range"]
     assert [p.code for p in check_film(film(in_ms=60_000), info)] == ["trim-out-of-range"]
     assert check_film(film(runtime_ms=1), None) == []  # unreadable media: said elsewhere
+
+
+@pytest.mark.parametrize(
+    ("trims", "codes"),
+    [
+        ({"fade_out_ms": 3_000}, []),
+        ({"fade_out_ms": 60_000}, []),  # the whole minute the media runs
+        ({"in_ms": 58_000, "fade_out_ms": 2_000}, []),
+        ({"in_ms": 58_000, "fade_out_ms": 2_001}, ["fade-out-too-long"]),
+        ({"out_ms": 1_500, "fade_out_ms": 2_000}, ["fade-out-too-long"]),
+        # The playlist said runtime 2:00, the media runs 1:00: only the media shows the fade
+        # is too long for the part played (50 s after 'in' 0:10).
+        (
+            {"runtime_ms": 120_000, "in_ms": 10_000, "fade_out_ms": 55_000},
+            ["runtime-mismatch", "fade-out-too-long"],
+        ),
+        (
+            {"out_ms": 90_000, "in_ms": 30_000, "fade_out_ms": 45_000},
+            ["trim-out-of-range", "fade-out-too-long"],
+        ),
+        ({"in_ms": 60_000, "fade_out_ms": 2_000}, ["trim-out-of-range"]),  # nothing plays
+    ],
+)
+def test_fade_out_longer_than_what_the_media_plays(trims, codes):
+    film = Film(id="f", path=Path("/films/dave.mp4"), title=LocalText.of("F"), **trims)
+    problems = check_film(film, media())  # 60 s of media
+    assert [p.code for p in problems] == codes
+    assert check_film(film, None) == []  # unknown media: the playlist's own check only
+    for p in problems:
+        if p.code == "fade-out-too-long":
+            assert p.severity is Severity.WARNING
+            played = clock(film.played_ms(60_000), fraction=True)
+            assert p.message.startswith(
+                f"'fade_out' {clock(film.fade_out_ms, fraction=True)} is longer than the "
+                f"{played} dave.mp4 plays — "
+            )
+            assert p.message.endswith(f"shorten 'fade_out' to {played} at most")
 
 
 def test_subtitle_parsing():

@@ -109,3 +109,23 @@ def test_a_recovery_that_fails_too_does_not_loop_and_skip_goes_on(
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
         controller.skip()
     assert outcomes(controller) == [(a.stem, "failed"), (b.stem, "played")]
+
+
+def test_an_event_that_raises_does_not_hold_back_the_next(controller, monkeypatch):
+    """libvlc's events reach the controller through an inbox drained on the GUI thread: one that
+    raises while handled is logged, and the ones queued behind it are handled in the same turn
+    (not left until some later event wakes the inbox again)."""
+    from player.media.backend import TimeChanged
+
+    handled: list[object] = []
+
+    def handle(event) -> None:
+        handled.append(event)
+        if len(handled) == 1:
+            raise RuntimeError("a bug handling this event")
+
+    monkeypatch.setattr(controller, "_on_backend_event", handle)
+    events = [TimeChanged(1, 0, 100), TimeChanged(1, 0, 350)]
+    controller._inbox.extend(events)
+    controller._drain_inbox()
+    assert handled == events

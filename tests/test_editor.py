@@ -331,3 +331,34 @@ def test_schema_problems_open_so_they_can_be_fixed(qtbot, tmp_path):
     assert [p.location.line for p in window.problems] == [5]
     assert "did you mean 'title'" in window.problems[0].message
     assert window.order.item(0).toolTip()
+
+
+def test_fade_out_field(qtbot, editor, night):
+    editor.order.setCurrentRow(1)
+    fade = field(editor, "field_fade_out")
+    assert fade.text() == "" and fade.placeholderText() == "none"
+    qtbot.keyClicks(fade, "2.5")
+    assert editor.doc.items[1]["fade_out"] == 2.5
+    assert editor.doc.to_playlist().items[1].fade_out_ms == 2_500
+    fade.selectAll()
+    qtbot.keyClicks(fade, "90")
+    problems = editor.validate_now()
+    assert any(
+        p.message.startswith("'fade_out' (1:30) is longer than the longest fade") for p in problems
+    )
+    fade.selectAll()
+    qtbot.keyClick(fade, Qt.Key.Key_Backspace)
+    assert "fade_out" not in editor.doc.items[1]  # emptied: no fade
+    assert editor.doc.to_playlist().items[1].fade_out_ms == 0
+    editor.undo_action.trigger()  # the whole typing in the field is one step
+    assert "fade_out" not in editor.doc.items[1] and editor.doc.dump() == NIGHT
+    editor.redo_action.trigger()
+    qtbot.keyClicks(field(editor, "field_fade_out"), "0:03")
+    with qtbot.waitSignal(editor.saved, timeout=5_000):
+        editor.save_action.trigger()
+    text = night.read_text(encoding="utf-8")
+    assert "    runtime: 1:00     # from the festival sheet\n    fade_out: 0:03\n" in text
+    assert load_playlist(night).items[1].fade_out_ms == 3_000
+    editor.order.setCurrentRow(0)
+    editor.order.setCurrentRow(1)
+    assert field(editor, "field_fade_out").text() == "0:03"  # the form shows what is written

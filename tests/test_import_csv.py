@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from player.import_csv import CsvImportError, import_programme
+from player.model import Location
 from player.playlist_io import load_playlist, load_playlist_text
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -158,3 +159,37 @@ def test_minutes_are_written_as_the_program_writes_durations(tmp_path):
     assert written == ["1:30:00", "0:23", "1:30", "2:05:00"]
     night = load_playlist_text(result.text, out)
     assert [f.runtime_ms for f in night.films()] == [5_400_000, 23_000, 90_000, 7_500_000]
+
+
+def test_fade_out_column_like_in_and_out(tmp_path):
+    sheet = tmp_path / "fades.csv"
+    sheet.write_text(
+        "file,out,Fade out\na.mp4,10:00,3\nb.mp4,,0:02.5\nc.mp4,,0.05 min\nd.mp4,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "night.yaml"
+    result = import_programme(sheet, out)
+    assert "    fade_out: 3\n" in result.text and "    fade_out: 0:02.5\n" in result.text
+    night = load_playlist_text(result.text, out)
+    assert [f.fade_out_ms for f in night.films()] == [3_000, 2_500, 3_000, 0]
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ("a.mp4,,,soon", 4, "fade_out 'soon' is not a duration"),
+        # The playlist's own rules, said at the sheet's row and the cell that breaks them
+        # (not at a line of the YAML, which is never written).
+        ("a.mp4,,,90", 4, "'fade_out' (1:30) is longer than the longest fade"),
+        ("a.mp4,,0:02,5", 4, "'fade_out' (0:05) is longer than the 0:02 the film plays"),
+        ("a.mp4,0:20,0:10,", 3, "'out' (0:10) must come after 'in' (0:20)"),
+    ],
+)
+def test_fade_out_problems_name_the_row_and_cell(tmp_path, cells, column, message):
+    sheet = tmp_path / "fades.csv"
+    sheet.write_text(f"file,in,out,fade_out\nok.mp4,,,\n{cells}\n", encoding="utf-8")
+    with pytest.raises(CsvImportError) as err:
+        import_programme(sheet, tmp_path / "o.yaml")
+    [problem] = err.value.problems
+    assert message in problem.message
+    assert problem.location == Location(sheet, 3, column), str(problem)

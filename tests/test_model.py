@@ -42,3 +42,18 @@ def test_played_ms_applies_trims_to_the_media_or_the_declared_runtime():
     assert film.played_ms(None) == 240_000  # no media length: declared (out - in)
     bare = Film(id="b", path=Path("/b.mp4"), title=LocalText.of("B"))
     assert bare.played_ms(None) is None and bare.played_ms(5_000) == 5_000
+
+
+def test_fade_out_is_inside_the_played_length():
+    # A fade ends the film where it would end anyway: the schedule's lengths do not change.
+    from pathlib import Path
+
+    from player.model import Film
+
+    plain = Film(id="f", path=Path("/f.mp4"), title=LocalText.of("F"), in_ms=10_000)
+    faded = Film(
+        id="f", path=Path("/f.mp4"), title=LocalText.of("F"), in_ms=10_000, fade_out_ms=3_000
+    )
+    assert plain.fade_out_ms == 0  # by default the film cuts at its end
+    assert faded.played_ms(60_000) == plain.played_ms(60_000) == 50_000
+    assert faded != plain  # a fade is part of what the film is (round trips must keep it)

@@ -6,7 +6,7 @@ import difflib
 
 import pytest
 
-from player.editing import to_node
+from player.editing import DELETE, SetField, UndoStack, duration_value, to_node
 from player.model import PlaylistError
 from player.paths import DEMO_PLAYLIST
 from player.playlist_doc import PlaylistDoc, item_for_line, item_start_lines
@@ -224,3 +224,52 @@ def test_item_start_lines_and_lookup():
     assert starts == [4, 6]
     assert [item_for_line(starts, n) for n in (1, 4, 5, 6, 99, None)] == [None, 0, 0, 1, 1, None]
     assert item_start_lines("- not a playlist\n") == [] and item_start_lines("a: [") == []
+
+
+FADED = """\
+version: 1
+title: Night
+items:
+  - film: dave.mp4
+    out: "19:30"
+    fade_out: 3    # into the panel
+    gain_db: -2
+  - card: {text: Panel, hold: true}
+"""
+
+
+def test_fade_out_edits_like_out_keeping_its_line_and_comment(tmp_path):
+    path = tmp_path / "faded.yaml"
+    path.write_text(FADED, encoding="utf-8")
+    doc = PlaylistDoc.load(path)
+    assert doc.dump() == FADED and doc.to_playlist().items[0].fade_out_ms == 3_000
+    stack = UndoStack(doc)
+    for typed in ("0:0", "0:04", "0:04.5"):  # keystrokes: one undo step
+        stack.push(SetField(("items", 0, "fade_out"), duration_value(typed), merge_typing=True))
+    assert changed_lines(FADED, doc.dump()) == [
+        "-    fade_out: 3    # into the panel",
+        "+    fade_out: 0:04.5 # into the panel",
+    ]
+    assert doc.to_playlist().items[0].fade_out_ms == 4_500
+    stack.close_merge()
+    stack.push(SetField(("items", 0, "fade_out"), DELETE))
+    assert changed_lines(FADED, doc.dump()) == ["-    fade_out: 3    # into the panel"]
+    assert doc.to_playlist().items[0].fade_out_ms == 0
+    stack.undo()
+    stack.undo()
+    assert doc.dump() == FADED
+    stack.push(SetField(("items", 0, "fade_out"), 2))
+    doc.save()
+    assert changed_lines(FADED, path.read_text(encoding="utf-8")) == [
+        "-    fade_out: 3    # into the panel",
+        "+    fade_out: 2    # into the panel",
+    ]
+    assert load_playlist(path).items[0].fade_out_ms == 2_000
+
+
+def test_fade_out_added_to_a_film_is_one_new_line(hand):
+    doc = PlaylistDoc.load(hand)
+    UndoStack(doc).push(SetField(("items", 1, "fade_out"), duration_value("2.5")))
+    assert changed_lines(HAND_WRITTEN, doc.dump()) == ["+        fade_out: 2.5"]
+    assert doc.to_playlist().items[1].fade_out_ms == 2_500
+    assert [p.message.split(":")[0] for p in doc.problems()] == ["film not found"]

@@ -421,3 +421,35 @@ def test_media_info_json_round_trip(kinds):
     for name in ("h264", "hevc4k", "surround", "audioonly", "rotated"):
         info = prober.probe(kinds[name], use_cache=False)
         assert MediaInfo.from_json(info.to_json()) == info
+
+
+def test_a_killed_prober_is_reported_and_not_remembered(kinds, fresh_cache, tmp_path, monkeypatch):
+    """A show that ends kills the probers it still has running (probe.owning/kill). That says
+    nothing of the file: the next probe reads it properly."""
+    import threading
+
+    hung = tmp_path / "hung ffprobe"
+    hung.write_text("#!/bin/sh\nexec sleep 60\n", encoding="utf-8")
+    hung.chmod(0o755)
+    monkeypatch.setenv("SCREENING_NIGHT_FFPROBE", str(hung))
+    procs: set = set()
+    outcome: list = []
+
+    def run() -> None:
+        with prober.owning(procs):
+            try:
+                outcome.append(prober.probe(kinds["h264"]))
+            except ProbeError as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    while not procs and thread.is_alive():
+        thread.join(0.01)
+    prober.kill(procs)
+    thread.join(30)
+    assert not thread.is_alive()
+    [error] = outcome
+    assert isinstance(error, ProbeError) and "stopped" in error.message
+    monkeypatch.delenv("SCREENING_NIGHT_FFPROBE")
+    assert prober.probe(kinds["h264"]).video is not None  # probed again, not the error

@@ -82,6 +82,10 @@ Post = Callable[[BackendEvent], None]
 class MediaBackend(Protocol):
     """A two-slot media player. No method raises for a bad file: failures come as `Failed`."""
 
+    # How long before it is heard a level change must be made (the player applies it to sound
+    # it decodes ahead of playing it); 0 when levels act as the sound is played.
+    sound_lead_ms: int
+
     def set_event_sink(self, post: Post) -> None:
         """Where events go. `post` is called from a backend thread, never the caller's; it
         must only hand the event over (e.g. emit a queued Qt signal). Call before `open`."""
@@ -118,13 +122,18 @@ class MediaBackend(Protocol):
         ...
 
     def stop(self, slot: int) -> None:
-        """Stop `slot` and release its media. Blocks for libvlc's stop (a few ms). No events
-        for that media follow."""
+        """Stop `slot` and release its media. Returns at once (the player may be released in
+        the background; `close` waits for that). No events for that media follow."""
         ...
 
     def set_level_db(self, slot: int, db: float) -> None:
         """Live level of `slot` relative to its opening gain (volume trim, fades); applies at
         once. Values below -60 dB mean silence."""
+        ...
+
+    def set_picture_level(self, slot: int, level: float) -> None:
+        """Brightness of `slot`'s picture, for fades: 1.0 as the film is, 0.0 black (0..1,
+        linear). Applies at once; a newly opened film starts at 1.0. No-op without a picture."""
         ...
 
     def time_ms(self, slot: int) -> int | None:

@@ -37,15 +37,18 @@ class _Deck:
     paused: bool = True
     done: bool = False
     level_db: float = 0.0
+    picture: float = 1.0
 
 
 @dataclass
 class FakeBackend:
     scripts: dict[Path, Script] = field(default_factory=dict)
     calls: list[tuple] = field(default_factory=list)
+    sound_lead_ms: int = 0
     _post: Post | None = None
     _decks: dict[int, _Deck] = field(default_factory=dict)
     _next_id: int = 0
+    _levels: dict[int, float] = field(default_factory=dict)  # per slot, kept across opens
 
     def set_event_sink(self, post: Post) -> None:
         self._post = post
@@ -62,6 +65,7 @@ class FakeBackend:
         path = Path(path)
         script = self.scripts.get(path, Script())
         deck = _Deck(self._next_id, path, script, start_ms, stop_ms, gain_db, time_ms=start_ms)
+        deck.level_db = self._levels.get(slot, 0.0)
         self._decks[slot] = deck
         self.calls.append(("open", slot, path, start_ms, stop_ms, gain_db))
         if script.fail_on_open:
@@ -90,9 +94,15 @@ class FakeBackend:
         self._decks.pop(slot, None)
 
     def set_level_db(self, slot: int, db: float) -> None:
+        self._levels[slot] = db
         deck = self._decks.get(slot)
         if deck is not None:
             deck.level_db = db
+
+    def set_picture_level(self, slot: int, level: float) -> None:
+        deck = self._decks.get(slot)
+        if deck is not None:
+            deck.picture = level
 
     def time_ms(self, slot: int) -> int | None:
         deck = self._decks.get(slot)
@@ -113,6 +123,10 @@ class FakeBackend:
     def level_db(self, slot: int) -> float | None:
         deck = self._decks.get(slot)
         return deck.level_db if deck else None
+
+    def picture_level(self, slot: int) -> float | None:
+        deck = self._decks.get(slot)
+        return deck.picture if deck else None
 
     def advance(self, ms: int) -> None:
         """Let `ms` of playback pass on every playing, unpaused slot."""

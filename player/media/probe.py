@@ -31,7 +31,7 @@ import signal
 import subprocess
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
@@ -64,9 +64,10 @@ STILL_CODECS = frozenset({"mjpeg", "png", "bmp", "gif", "webp", "tiff", "jpeg200
 # Subprocess runs by kind ("ffprobe", "deep", "poster"): lets tests see a cache hit.
 run_counts: Counter[str] = Counter()
 _count_lock = threading.Lock()
-# The processes a probe_many/deep_many call has running now (so it can stop its own).
-_batch: contextvars.ContextVar[set[subprocess.Popen] | None] = contextvars.ContextVar(
-    "_batch", default=None
+# Who is to know of the processes started in this context while they run: the sets of
+# `owning` blocks and of probe_many/deep_many calls (so each can stop its own).
+_batch: contextvars.ContextVar[tuple[set[subprocess.Popen], ...]] = contextvars.ContextVar(
+    "_batch", default=()
 )
 
 Progress = Callable[[int, int, Path], None]
@@ -128,10 +129,10 @@ def _run(kind: str, cmd: list[str], timeout_s: float, path: Path) -> tuple[int, 
         )
     except OSError as exc:
         raise ProbeError(path, f"cannot run {cmd[0]}: {exc.strerror or exc}") from None
-    batch = _batch.get()
-    if batch is not None:
-        with _count_lock:
-            batch.add(proc)
+    owners = _batch.get()
+    with _count_lock:
+        for owner in owners:
+            owner.add(proc)
     try:
         out, err = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
@@ -141,9 +142,11 @@ def _run(kind: str, cmd: list[str], timeout_s: float, path: Path) -> tuple[int, 
         _kill(proc)
         raise
     finally:
-        if batch is not None:
-            with _count_lock:
-                batch.discard(proc)
+        with _count_lock:
+            for owner in owners:
+                owner.discard(proc)
+    if proc.returncode < 0:  # killed (by `kill`, or the system): says nothing of the file
+        raise ProbeError(path, f"{kind} was stopped (signal {-proc.returncode})")
     return proc.returncode, out, err.decode("utf-8", "replace")
 
 
@@ -151,6 +154,24 @@ def _kill(proc: subprocess.Popen) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
+
+
+@contextlib.contextmanager
+def owning(procs: set[subprocess.Popen]) -> Iterator[set[subprocess.Popen]]:
+    """Within this block (on this thread, and in probe_many's workers it starts), every tool
+    process is in `procs` while it runs, for `kill` from another thread."""
+    token = _batch.set((*_batch.get(), procs))
+    try:
+        yield procs
+    finally:
+        _batch.reset(token)
+
+
+def kill(procs: set[subprocess.Popen]) -> None:
+    """Kill the processes of an `owning` block: a show that ends must not wait out a hung
+    prober's time-out (or an hour-long loudness measurement), nor leave it behind. Their
+    callers get a ProbeError, which is not cached."""
+    _kill_batch(procs)
 
 
 def _kill_batch(batch: set[subprocess.Popen]) -> None:
@@ -377,7 +398,7 @@ def _many(
         workers = max(1, min(jobs or os.cpu_count() or 1, len(rest)))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="probe")
         batch: set[subprocess.Popen] = set()
-        token = _batch.set(batch)
+        token = _batch.set((*_batch.get(), batch))
         try:
             # Each task runs in a copy of this context, so its processes join `batch`.
             futures = {

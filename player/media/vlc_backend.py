@@ -7,19 +7,33 @@ film costs ~5 ms (with libvlc-bin's plugin cache) and buys two things measured o
     the captured level unchanged and the `:gain` media option was ignored;
   * `--audiofile-file`: afile reopens (truncates) its file for every new stream, so a reused
     player keeps only the last film. One file segment per deck, joined in show time at close.
-Live level (volume trim, fades) goes through the equalizer's preamp, which does act on the
-produced sound; with flat bands the equalizer's preamp is unity at +12 dB (measured: preamp 0 dB
-gave -12.0 dB), so preamp = 12 + level, within libvlc's -20..+20 dB.
+Live level (volume trim, fades). libvlc filters sound when it decodes it, 0.7-1.3 s before it
+is heard (measured: a level change reached the captured WAV 1.3 s, a PulseAudio null sink
+0.7-1.1 s, of film time after it was made). On the system's output the level below unity is
+therefore the player's volume, which the sound server applies as it plays (measured: at once);
+boosts, and the outputs where the volume does nothing (afile, dummy), use the equalizer's
+preamp, which does act on the produced sound. With flat bands the preamp is unity at +12 dB
+(measured: preamp 0 dB gave -12.0 dB), so preamp = 12 + level, within libvlc's -20..+20 dB.
+`sound_lead_ms` tells the controller how early such a level must be set.
 
 Pre-roll. `:start-paused` opens a film without drawing anything: libvlc creates the video
 output only once it plays (measured under Xvfb: the first ~100 ms of every film were never on
 screen, and a "paused" standby was an empty surface). So a film opened into a window plays,
-32 dB down (the equalizer's floor), until its video output exists, and is paused there, on its
-first or second frame (measured: frame 1 of 25 fps); `Ready` follows that pause. The first such
-film of the process is started over once: its GL shaders compiling delayed its first picture.
+muted and 32 dB down (the equalizer's floor), until its video output exists, and is paused
+there, on its first or second frame (measured: frame 1 of 25 fps); `Ready` follows that pause.
+The first such film of the process is started over once: its GL shaders compiling delayed its
+first picture. On GO it is put back to its start (`set_time`), unmuted and played: measured on
+PulseAudio (a null sink, recorded), a player paused this early does not stop its sound — the
+whole film's sound ran on under the card, and after GO the film played on without it. Muted,
+the standby is silent; put back to its start, the sound is whole from GO (the picture on screen
+stays until the first new one replaces it).
 Headless decks (no window to draw) and decks whose sound goes to a file still open with
 `:start-paused`: nothing to show, and the file must not get sound the audience never heard.
 A film without a picture (its clock runs, no video output) is opened again, paused at its start.
+
+Picture fades go through libvlc's adjust filter, switched on at a fade's first step (measured
+under Xvfb: no dropped or held frame when it comes on mid-film) and set so that luma goes
+linearly from the picture to 0 and chroma to grey. See `adjust_for_level`.
 
 libvlc is not re-entrant: the event callbacks only copy plain values and call `post` or queue a
 deck for the pre-roll thread; they never call libvlc. The pre-roll thread and the caller's thread
@@ -56,8 +70,12 @@ from player.media.backend import (
 log = logging.getLogger(__name__)
 vlc_log = logging.getLogger("libvlc")
 
+RELEASE_WAIT_S = 30  # close() waits this long for libvlc's stops
+SOUND_LEAD_MS = 1_200  # the equalizer acts this far ahead of the sound heard (see the module doc)
 EQ_UNITY_PREAMP_DB = 12.0  # measured: flat equalizer with preamp +12 dB = unchanged level
 PREAMP_MIN_DB, PREAMP_MAX_DB = -20.0, 20.0
+BAND_MIN_DB = -20.0
+SILENT_DB = -60.0  # a level at or below this is silence
 MAX_GAIN_FACTOR = 8.0  # libvlc's --gain range is 0..8
 BASE_ARGS = (
     "--avcodec-hw=none",
@@ -210,6 +228,9 @@ class _Deck:
     last_time_ms: int = 0
     played_at: float | None = None  # monotonic time of play() (for joining audio segments)
     start_ms: int = 0
+    picture: float = 1.0  # picture level (fades): 1 as the film is, 0 black
+    adjusting: bool = False  # the adjust filter is on
+    bands_db: float = 0.0  # every equalizer band's amplification
     prerolling: bool = False  # playing silently until its first picture is up, then paused
     preroll_queued: bool = False
     refs: list = field(default_factory=list)  # keeps ctypes callbacks alive
@@ -246,6 +267,8 @@ class VlcBackend:
         self._audio_file = Path(audio_file).absolute() if audio_file else None
         self._extra = tuple(extra_args)
         self._preroll = preroll
+        # the system's output: its volume acts as the sound is played, with no lead
+        self.sound_lead_ms = 0 if audio == "default" else SOUND_LEAD_MS
         self._post: Post | None = None
         self._windows: dict[int, int | None] = dict.fromkeys(SLOTS)
         self._decks: dict[int, _Deck] = {}
@@ -255,6 +278,8 @@ class VlcBackend:
         self._levels: dict[int, float] = dict.fromkeys(SLOTS, 0.0)
         self._lock_decks = threading.RLock()  # the caller's thread vs the pre-roll thread
         self._preroll_queue: queue.SimpleQueue | None = None
+        self._release_queue: queue.SimpleQueue | None = None  # decks to stop and release
+        self._release_thread: threading.Thread | None = None
 
     # -- contract --
 
@@ -327,6 +352,7 @@ class VlcBackend:
             # outputs without a volume control, and a real output may remember it)
             equalizer.set_preamp(PREAMP_MIN_DB)
             player.set_equalizer(equalizer)
+            player.audio_set_mute(True)  # a real output's mute acts at once (see the module doc)
         else:
             self._apply_level(deck, self._levels.get(slot, 0.0))
         self._attach_events(deck)
@@ -347,6 +373,9 @@ class VlcBackend:
             if deck.prerolling:
                 deck.prerolling = False
                 self._apply_level(deck, self._levels.get(slot, 0.0))
+                # the sound it made while pre-rolling is gone: from its start again
+                deck.player.set_time(deck.start_ms)
+            deck.player.audio_set_mute(False)  # also a stream a sound server restored muted
             deck.player.set_pause(0)
 
     def pause(self, slot: int, paused: bool) -> None:
@@ -356,17 +385,25 @@ class VlcBackend:
                 deck.player.set_pause(1 if paused else 0)
 
     def stop(self, slot: int) -> None:
+        """Returns at once: libvlc's stop (8-30 ms measured, more when a decoder is slow to
+        finish) runs on the release thread. Done on the caller's (GUI) thread, it held back
+        the raise of the next film's surface that the same turn of the event loop had asked
+        for, so the last frame stayed up that much longer."""
         deck = self._decks.pop(slot, None)
         if deck is None:
             return
         with self._lock_decks:
-            deck.active = False
-            deck.player.stop()
-            deck.player.release()
-            _count("players", -1)
-            deck.media.release()
-            deck.instance.release()
-            _count("instances", -1)
+            deck.active = False  # from here no event of it is posted, no thread touches it
+        if self._release_queue is None:
+            self._release_queue = queue.SimpleQueue()
+            self._release_thread = threading.Thread(
+                target=_release_loop,
+                args=(self._release_queue,),
+                name="screening-night-release",
+                daemon=True,
+            )
+            self._release_thread.start()
+        self._release_queue.put(deck)
 
     def set_level_db(self, slot: int, db: float) -> None:
         self._levels[slot] = float(db)
@@ -374,6 +411,25 @@ class VlcBackend:
         if deck is not None and not deck.prerolling:
             with self._lock_decks:
                 self._apply_level(deck, float(db))
+
+    def set_picture_level(self, slot: int, level: float) -> None:
+        deck = self._decks.get(slot)
+        level = min(1.0, max(0.0, float(level)))
+        if deck is None or not self._video or level == deck.picture:
+            return
+        options = self._vlc.VideoAdjustOption
+        with self._lock_decks:
+            if not deck.active:
+                return
+            deck.picture = level
+            player = deck.player
+            if not deck.adjusting:  # on once, then left on (off and on rebuilds the filters)
+                deck.adjusting = True
+                player.video_set_adjust_int(options.Enable, 1)
+            contrast, brightness, saturation = adjust_for_level(level)
+            player.video_set_adjust_float(options.Contrast, contrast)
+            player.video_set_adjust_float(options.Brightness, brightness)
+            player.video_set_adjust_float(options.Saturation, saturation)
 
     def time_ms(self, slot: int) -> int | None:
         deck = self._decks.get(slot)
@@ -402,6 +458,12 @@ class VlcBackend:
     def close(self) -> None:
         for slot in list(self._decks):
             self.stop(slot)
+        if self._release_queue is not None:  # every player stopped (and its sound file shut)
+            self._release_queue.put(None)
+            self._release_thread.join(timeout=RELEASE_WAIT_S)
+            if self._release_thread.is_alive():
+                log.warning("libvlc did not stop within %d s; left behind", RELEASE_WAIT_S)
+            self._release_queue = None
         if self._preroll_queue is not None:
             self._preroll_queue.put(None)
             self._preroll_queue = None
@@ -418,11 +480,21 @@ class VlcBackend:
     # -- internals --
 
     def _apply_level(self, deck: _Deck, db: float) -> None:
-        preamp = min(PREAMP_MAX_DB, max(PREAMP_MIN_DB, EQ_UNITY_PREAMP_DB + db))
-        deck.equalizer.set_preamp(preamp)
+        if self._audio == "default":  # cuts at the sound server, boosts in the equalizer
+            preamp = EQ_UNITY_PREAMP_DB + max(0.0, db)
+            volume = 0 if db <= SILENT_DB else round(100 * 10 ** (min(0.0, db) / 20))
+        else:
+            preamp = EQ_UNITY_PREAMP_DB + db
+            volume = 0 if db <= SILENT_DB else 100
+        # Below the preamp's floor (-32 dB) every band takes the rest, to -20 dB more.
+        bands = max(BAND_MIN_DB, min(0.0, preamp - PREAMP_MIN_DB))
+        if bands != deck.bands_db:
+            deck.bands_db = bands
+            for band in range(self._vlc.libvlc_audio_equalizer_get_band_count()):
+                deck.equalizer.set_amp_at_index(bands, band)
+        deck.equalizer.set_preamp(min(PREAMP_MAX_DB, max(PREAMP_MIN_DB, preamp)))
         deck.player.set_equalizer(deck.equalizer)
-        # Real sound outputs also follow the volume (silence at the end of a fade).
-        deck.player.audio_set_volume(0 if db <= -60 else 100)
+        deck.player.audio_set_volume(volume)
 
     def _emit(self, event) -> None:
         if self._post is not None:
@@ -509,6 +581,35 @@ class VlcBackend:
         for kind, handler in handlers.items():
             events.event_attach(kind, handler)
         deck.refs.append(handlers)
+
+
+def adjust_for_level(level: float) -> tuple[float, float, float]:
+    """(contrast, brightness, saturation) of libvlc's adjust filter that scale the picture by
+    `level` towards black: Y' = level * Y, chroma towards grey.
+
+    The filter (VLC 3, modules/video_filter/adjust.c) maps luma through
+    Y' = (brightness - 1) * 255 + 128 - contrast * 255 / 2 + contrast * 255 * Y / 256,
+    so contrast = level and a brightness that cancels the offset. Scaling towards 0 rather
+    than video black (16) reaches black on screen at 0 (measured: towards 16, a grey 8/255
+    stayed). At 1.0 every setting is neutral."""
+    if level >= 1.0:
+        return 1.0, 1.0, 1.0
+    level = max(0.0, level)
+    return level, 1.0 + (127.5 * level - 128.0) / 255.0, level
+
+
+def _release_loop(decks: queue.SimpleQueue) -> None:
+    """The release thread: stop and free the decks `stop` hands over, until None."""
+    while (deck := decks.get()) is not None:
+        try:
+            deck.player.stop()
+            deck.player.release()
+            _count("players", -1)
+            deck.media.release()
+            deck.instance.release()
+            _count("instances", -1)
+        except Exception:  # one bad release must not leave the others unreleased
+            log.exception("releasing the player of %s failed", deck.path)
 
 
 def _attach_window(player, handle: int) -> None:

@@ -32,7 +32,7 @@ from player import asrun, journal
 from player.asrun import AsRunEntry, AsRunLog, now_iso
 from player.cards import card_content, format_duration, neutral_card
 from player.media.backend import Ended, Failed, MediaBackend, Ready, Started, TimeChanged
-from player.model import Film, Follow, Playlist, Step, steps
+from player.model import MAX_BOOST_DB, Film, Follow, Playlist, Step, steps
 from player.sequencer import (
     Back,
     Blackout,
@@ -74,7 +74,6 @@ RESUME_TAIL_MS = 1_000  # resumed with less than this left, ending without a pic
 START_TIMEOUT_MS = 8_000  # play() without a first picture for this long = failed
 STALL_TIMEOUT_MS = 6_000  # no progress while playing for this long = failed
 LOUDNESS_WAIT_MS = 5_000  # GO on a film still being measured: wait at most this long
-MAX_BOOST_DB = 12.0
 FADE_STEP_MS = 40
 # Film directly after film: the next one is started this long before the current one ends.
 # The next film is pre-rolled (its picture is up, paused), so unpausing it shows its next frame
@@ -140,6 +139,9 @@ class ShowController(QObject):
     card_shown = Signal(object)  # CardContent: draw this card above everything
     video_shown = Signal(int)  # slot 0 or 1: raise this video surface (its film is on screen)
     black_shown = Signal()  # nothing on: show black
+    # float: the card on screen in a fade, 1.0 as drawn .. 0.0 black (films fade in libvlc);
+    # a newly shown card is at 1.0
+    card_level_changed = Signal(float)
     problem_reported = Signal(str)  # one plain sentence: what failed, what the show did
     item_finished = Signal(object)  # AsRunEntry (as written to the as-run log)
     finished = Signal()  # the night is over (output shows black)
@@ -217,7 +219,13 @@ class ShowController(QObject):
         self._fade_timer = QTimer(self)
         self._fade_timer.setInterval(FADE_STEP_MS)
         self._fade_timer.timeout.connect(self._on_fade_step)
-        self._fade: tuple[int, float, int] | None = None  # token, started, duration
+        self._fade: tuple | None = None  # token, started, ms, (picture, sound) faded at start
+        # how far picture and sound are faded: 0 as they are .. 1 black and silent
+        self._faded = (0.0, 0.0)
+        # a film's own fade_out: picture and sound follow its position down to its end
+        self._tail_timer = QTimer(self)
+        self._tail_timer.setInterval(FADE_STEP_MS)
+        self._tail_timer.timeout.connect(self._on_tail_step)
 
         self._pending_play: tuple[int, int, int] | None = None  # token, step, position
         self._pending_timer = QTimer(self, singleShot=True)
@@ -247,6 +255,7 @@ class ShowController(QObject):
         self._media_ms: dict[Path, int] = {}
         self._lufs: dict[Path, float | None] = {}
         self._measuring: set[Path] = set()
+        self._measure_procs: set = set()  # the measuring thread's running probers
         self._wanted_preload: set[int] = set()
         self._last_played_ms = 0
         self._planned: dict[int, str] = {}
@@ -326,9 +335,12 @@ class ShowController(QObject):
     def set_volume_trim_db(self, db: float) -> None:
         """Live trim of the night's level (dB, -32..+8 applied), on top of each film's gain."""
         self._trim_db = max(-32.0, min(8.0, float(db)))
-        if self._fade is None:
-            for slot in self._decks:
+        faded = self._playing.deck.slot if self._playing and any(self._faded) else None
+        for slot in self._decks:
+            if slot != faded:
                 self.backend.set_level_db(slot, self._trim_db)
+        if faded is not None:
+            self._set_faded(*self._faded)
         self._emit_status()
 
     def take_snapshot(self, path) -> bool:
@@ -345,6 +357,7 @@ class ShowController(QObject):
             self._journal_timer,
             self._card_timer,
             self._fade_timer,
+            self._tail_timer,
             self._pending_timer,
             self._plan_timer,
             self._prestart_timer,
@@ -354,6 +367,10 @@ class ShowController(QObject):
         if self._seq.phase is not Phase.FINISHED:
             self._save_journal()  # where the show was, to the millisecond
         self._closed = True
+        if self._probing or self._measuring:  # a hung prober must not hold the exit
+            from player.media import probe
+
+            probe.kill(self._measure_procs)
         try:
             self.backend.close()
         finally:  # whatever the backend does, the log is closed and the night unlocked
@@ -376,10 +393,13 @@ class ShowController(QObject):
                 pass
         while self._inbox:
             item = self._inbox.popleft()
-            if isinstance(item, _Measured):
-                self._on_measured(item.value)
-            else:
-                self._on_backend_event(item)
+            try:
+                if isinstance(item, _Measured):
+                    self._on_measured(item.value)
+                else:
+                    self._on_backend_event(item)
+            except Exception:  # one bad item must not hold back the ones after it
+                log.exception("show controller error handling %r", item)
 
     # ---- measuring (probe + loudness) off the GUI thread ----------------------------------
 
@@ -405,18 +425,24 @@ class ShowController(QObject):
         self._probing = True
         thread = threading.Thread(
             target=self._measure_all,
-            args=([f.path for f in films], want_loudness, lambda v: self._post(_Measured(v))),
+            args=(
+                [f.path for f in films],
+                want_loudness,
+                lambda v: self._post(_Measured(v)),
+                self._measure_procs,
+            ),
             name="show-measure",
             daemon=True,
         )
         thread.start()
 
     @staticmethod
-    def _measure_all(paths: list[Path], want_loudness: bool, deliver) -> None:
+    def _measure_all(paths: list[Path], want_loudness: bool, deliver, procs: set) -> None:
         """Probe every path (in parallel), then measure the loudness of each. Delivers, in this
         order: `("probed", path, duration_ms | None, note)` for each path as it is done
         (`note`: why the prober hung, else None), `("all probed",)`, then with `want_loudness`
         `("loudness", path, lufs | None)` for each path that has a duration.
+        Its probers and measurements are in `procs` while they run (`close` kills them).
         Runs in a worker thread: touches nothing of the controller."""
         import os
 
@@ -444,7 +470,8 @@ class ShowController(QObject):
             deliver(("probed", path, durations.get(path), note))
 
         try:
-            probe.probe_many(paths, on_result=one)
+            with probe.owning(procs):
+                probe.probe_many(paths, on_result=one)
         except Exception as exc:  # anything odd: the show still plays them, unmeasured
             log.info("probing failed: %s", exc)
         for path in paths:
@@ -458,7 +485,8 @@ class ShowController(QObject):
                 continue
             lufs = None
             try:
-                lufs = probe.measure_loudness(path).integrated_lufs
+                with probe.owning(procs):
+                    lufs = probe.measure_loudness(path).integrated_lufs
             except Exception as exc:
                 log.info("loudness of %s not measured: %s", path, exc)
             deliver(("loudness", path, lufs))
@@ -682,11 +710,13 @@ class ShowController(QObject):
                     self._playing = None
                 self._pending_play = None
                 self._stop_fade()
+                self._faded = (0.0, 0.0)
             case PauseMedia(paused=paused):
                 self._pause(paused)
             case Fade(token=t, duration_ms=ms):
                 self._card_timer.stop()
-                self._fade = (t, time.monotonic(), ms)
+                self._tail_timer.stop()  # from where the film's own fade got to
+                self._fade = (t, time.monotonic(), ms, self._faded)
                 self._fade_timer.start()
                 self._on_fade_step()
             case ShowBlack():
@@ -715,6 +745,7 @@ class ShowController(QObject):
 
     def _show_card(self, content) -> None:
         self._visual = ("card", content)
+        self._faded = (0.0, 0.0)
         if not self._seq.blackout:
             self.card_shown.emit(content)
 
@@ -825,6 +856,8 @@ class ShowController(QObject):
         if deck is self._prestarted:
             self._prestarted = None  # running already: started just before the last film ended
         deck.played = True
+        self._tail_timer.stop()
+        self._faded = (0.0, 0.0)
         self._playing = _Playing(deck, token, position_ms, time.monotonic())
         self._playing.last_progress_mono = self._playing.play_mono
         if deck.failed:
@@ -872,15 +905,20 @@ class ShowController(QObject):
             or self._standby_for(i + 1) is None
         ):
             return
-        end_ms = self.backend.length_ms(playing.deck.slot)
-        out_ms = self._film(i).out_ms
-        if out_ms is not None:
-            end_ms = out_ms if end_ms is None else min(end_ms, out_ms)
+        end_ms = self._end_ms(playing)
         if end_ms is None:
             return
         due = playing.origin_mono + (end_ms - PRESTART_LEAD_MS) / 1000
         self._prestart_token = playing.token
         self._prestart_timer.start(max(0, int((due - time.monotonic()) * 1000)))
+
+    def _end_ms(self, playing: _Playing) -> int | None:
+        """Where the playing film ends in its file: its out point or the media's end."""
+        end_ms = self.backend.length_ms(playing.deck.slot)
+        out_ms = self._film(playing.deck.step_index).out_ms
+        if out_ms is not None:
+            end_ms = out_ms if end_ms is None else min(end_ms, out_ms)
+        return end_ms
 
     def _prestart(self) -> None:
         playing = self._playing
@@ -1004,6 +1042,7 @@ class ShowController(QObject):
                 if playing.origin_mono is None or origin < playing.origin_mono:
                     playing.origin_mono = origin
                 self._schedule_prestart(playing)
+                self._start_tail(playing)
                 if not playing.shown:
                     playing.shown = True
                     self._show_video(deck.slot)
@@ -1050,21 +1089,67 @@ class ShowController(QObject):
         if self._fade is None:
             self._fade_timer.stop()
             return
-        token, started, duration = self._fade
-        progress = (
-            1.0 if duration <= 0 else min(1.0, (time.monotonic() - started) * 1000 / duration)
-        )
-        level = self._trim_db + (FADE_FLOOR_DB - self._trim_db) * progress
-        if self._playing is not None:
-            self.backend.set_level_db(self._playing.deck.slot, level)
-        if progress >= 1.0:
+        token, started, duration, (picture, sound) = self._fade
+        elapsed = (time.monotonic() - started) * 1000
+        progress = 1.0 if duration <= 0 else min(1.0, elapsed / duration)
+        self._set_faded(picture + (1 - picture) * progress, sound + (1 - sound) * progress)
+        # Done once the last level set is heard: the film is stopped then, and must be silent.
+        lead = self.backend.sound_lead_ms if self._playing is not None else 0
+        if elapsed >= duration + lead:
             self._fade_timer.stop()
             self._fade = None
             self._feed(FadeDone(token))
 
     def _stop_fade(self) -> None:
         self._fade_timer.stop()
+        self._tail_timer.stop()
         self._fade = None
+
+    def _set_faded(self, picture: float, sound: float) -> None:
+        """Fade what is on screen, 0 as it is .. 1 black and silent: the picture linearly to
+        black, the sound linearly in dB from the night's trim to FADE_FLOOR_DB."""
+        self._faded = (picture, sound)
+        if self._playing is not None:
+            slot = self._playing.deck.slot
+            self.backend.set_level_db(slot, self._trim_db + (FADE_FLOOR_DB - self._trim_db) * sound)
+            self.backend.set_picture_level(slot, 1.0 - picture)
+        elif self._visual[0] == "card":
+            self.card_level_changed.emit(1.0 - picture)
+
+    def _start_tail(self, playing: _Playing) -> None:
+        """A film with `fade_out`: follow it from shortly before its fade begins."""
+        film = self._film(playing.deck.step_index)
+        if (
+            film.fade_out_ms <= 0
+            or self._tail_timer.isActive()
+            or self._fade is not None
+            or playing.origin_mono is None
+        ):
+            return
+        end_ms = self._end_ms(playing)
+        begins = end_ms - film.fade_out_ms - self.backend.sound_lead_ms if end_ms else None
+        if begins is not None and playing.last_time_ms >= begins - 500:
+            self._tail_timer.start()
+            self._on_tail_step()
+
+    def _on_tail_step(self) -> None:
+        playing = self._playing
+        if playing is None or self._fade is not None:
+            self._tail_timer.stop()
+            return
+        end_ms = self._end_ms(playing)
+        if playing.origin_mono is None or playing.paused_since is not None or end_ms is None:
+            return  # paused: stays as faded as it is; its next position report goes on
+        fade_ms = self._film(playing.deck.step_index).fade_out_ms
+        position = (time.monotonic() - playing.origin_mono) * 1000
+
+        def faded(at: float) -> float:
+            return min(1.0, max(0.0, 1.0 - (end_ms - at) / fade_ms))
+
+        # the sound is set as far ahead as the backend applies it before it is heard
+        now = (faded(position), faded(position + self.backend.sound_lead_ms))
+        if now != self._faded:
+            self._set_faded(*now)
 
     # ---- as-run and journal --------------------------------------------------------------
 

@@ -623,6 +623,7 @@ class EditorWindow(QMainWindow):
             LineField(("runtime",), "Runtime", "duration", "m:ss"),
             LineField(("in",), "In", "duration", "0:00"),
             LineField(("out",), "Out", "duration", "end"),
+            LineField(("fade_out",), "Fade out", "duration", "none"),
             LineField(("subtitles",), "Subtitles", "path", ".srt file"),
             LineField(("gain_db",), "Gain (dB)", "float", "0"),
             ChoiceField(("follow",), "After it", FOLLOW_CHOICES),

@@ -143,6 +143,7 @@ class OutputWindow(QWidget):
         controller.card_shown.connect(self.show_card)
         controller.video_shown.connect(self.show_video)
         controller.black_shown.connect(self.show_black)
+        controller.card_level_changed.connect(self.card_view.set_level)
         controller.finished.connect(self.show_black)
         controller.status_changed.connect(self._on_status)
         controller.set_video_windows(self.video_handles())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, QSize, Qt, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from player.cards import CardContent, format_countdown, label
@@ -252,12 +252,15 @@ def render_card(
 
 class TitleCardView(QWidget):
     """A widget showing one card (black when it has none); the countdown is live via
-    `set_remaining_ms`. Purely a view: it never decides what to show."""
+    `set_remaining_ms`, a fade via `set_level`. Purely a view: it never decides what to show.
+    The card is drawn once into a pixmap; a fade step only draws that pixmap and a black veil."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._content: CardContent | None = None
         self._remaining_ms: int | None = None
+        self._level = 1.0
+        self._drawn: QPixmap | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAutoFillBackground(False)
 
@@ -269,11 +272,17 @@ class TitleCardView(QWidget):
     def remaining_ms(self) -> int | None:
         return self._remaining_ms
 
+    @property
+    def level(self) -> float:
+        return self._level
+
     @Slot(object)
     def set_content(self, content: CardContent | None) -> None:
+        """Show `content` (None: black), at full level."""
         self._content = content
         self._remaining_ms = None
-        self.update()
+        self._level = 1.0
+        self._redraw()
 
     @Slot(int)
     def set_remaining_ms(self, ms: int | None) -> None:
@@ -284,14 +293,41 @@ class TitleCardView(QWidget):
         old = None if self._remaining_ms is None else format_countdown(self._remaining_ms)
         self._remaining_ms = ms
         if old != (None if ms is None else format_countdown(ms)):
+            self._redraw()
+
+    @Slot(float)
+    def set_level(self, level: float) -> None:
+        """Fade the card: 1.0 as drawn .. 0.0 black."""
+        level = min(1.0, max(0.0, float(level)))
+        if level != self._level:
+            self._level = level
             self.update()
 
+    def _redraw(self) -> None:
+        self._drawn = None
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        self._drawn = None
+        super().resizeEvent(event)
+
     def paintEvent(self, event: QPaintEvent) -> None:
+        ratio = self.devicePixelRatioF()
+        if self._drawn is None or self._drawn.deviceIndependentSize().toSize() != self.size():
+            self._drawn = QPixmap(self.size() * ratio)
+            self._drawn.setDevicePixelRatio(ratio)
+            painter = QPainter(self._drawn)
+            try:
+                if self._content is None:
+                    painter.fillRect(self.rect(), Qt.GlobalColor.black)
+                else:
+                    paint_card(painter, QRectF(self.rect()), self._content, self._remaining_ms)
+            finally:
+                painter.end()
         painter = QPainter(self)
         try:
-            if self._content is None:
-                painter.fillRect(self.rect(), Qt.GlobalColor.black)
-            else:
-                paint_card(painter, QRectF(self.rect()), self._content, self._remaining_ms)
+            painter.drawPixmap(0, 0, self._drawn)
+            if self._level < 1.0:
+                painter.fillRect(self.rect(), QColor(0, 0, 0, round(255 * (1.0 - self._level))))
         finally:
             painter.end()

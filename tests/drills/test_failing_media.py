@@ -343,3 +343,28 @@ def test_a_prober_that_times_out_during_the_show_is_reported_once_per_film(
     for problem, name in zip(sorted(rec.problems), ("a.mp4", "b.mp4"), strict=True):
         assert problem.startswith(f"{name} could not be measured") and "0.5 s" in problem
     assert_as_run_matches(controller, rec)
+
+
+def test_a_hung_prober_does_not_outlive_the_show(qtbot, make_controller, tmp_path, monkeypatch):
+    """Closing the show (the program's exit) kills a prober still hanging, rather than waiting
+    out its 15 s time-out (rehearse used to sit that long after "Rehearsal over")."""
+    a = make_clip(tmp_path / "a.mp4", seconds=1.0, label="a")
+    marks = tmp_path / "prober-started"
+    prober = tmp_path / "hanging ffprobe"
+    prober.write_text('#!/bin/sh\necho "$$" >> "$HANG_MARKS"\nexec sleep 60\n', encoding="utf-8")
+    prober.chmod(0o755)
+    monkeypatch.setenv("SCREENING_NIGHT_FFPROBE", str(prober))
+    monkeypatch.setenv("HANG_MARKS", str(marks))
+    controller, rec = make_controller(night(film(a, "A")))
+    with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
+        controller.start()
+    assert films_of(rec.entries) == [("A", "played")]
+    pids = [int(pid) for pid in marks.read_text().split()]
+    try:
+        assert pids and all(sleeping(pid) for pid in pids)  # still within its time-out
+        controller.close()
+        assert not [pid for pid in pids if sleeping(pid)]
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
