@@ -23,10 +23,10 @@ muted and 32 dB down (the equalizer's floor), until its video output exists, and
 there, on its first or second frame (measured: frame 1 of 25 fps); `Ready` follows that pause.
 The first such film of the process is started over once: its GL shaders compiling delayed its
 first picture. On GO it is put back to its start (`set_time`), unmuted and played: measured on
-PulseAudio (a null sink, recorded), a player paused this early does not stop its sound — the
-whole film's sound ran on under the card, and after GO the film played on without it. Muted,
-the standby is silent; put back to its start, the sound is whole from GO (the picture on screen
-stays until the first new one replaces it).
+PulseAudio (a null sink, recorded), a player paused this early does not stop its sound: the
+film's sound went on under the card (heard between the -32 dB floor and full level), and what
+was heard then was missing after GO. Muted, the standby is silent; put back to its start, the
+sound is whole from GO (the picture on screen stays until the first new one replaces it).
 Headless decks (no window to draw) and decks whose sound goes to a file still open with
 `:start-paused`: nothing to show, and the file must not get sound the audience never heard.
 A film without a picture (its clock runs, no video output) is opened again, paused at its start.
