@@ -95,3 +95,14 @@ def sound_server() -> Iterator[dict[str, str]]:
             server.kill()
             server.wait()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def rehearse(*args, env=None, timeout: float = 90):
+    """`screening-night rehearse ARGS...` as a subprocess (its output captured, as text)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "player", "rehearse", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, env=env, check=False,
+    )  # fmt: skip

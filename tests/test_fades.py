@@ -16,7 +16,7 @@ from array import array
 from pathlib import Path
 
 import pytest
-from conftest import xvfb
+from conftest import rehearse, xvfb
 
 from player.media.fake import FakeBackend, Script
 from player.media.synth import make_clip
@@ -183,10 +183,7 @@ def test_rehearse_captures_a_films_fade_out(grey_film, tmp_path):
         encoding="utf-8",
     )
     wav = tmp_path / "night.wav"
-    result = subprocess.run(
-        [sys.executable, "-m", "player", "rehearse", str(playlist), "--audio-out", str(wav)],
-        capture_output=True, text=True, timeout=90, check=False,
-    )  # fmt: skip
+    result = rehearse(playlist, "--audio-out", wav)
     assert result.returncode == 0, result.stderr
     full = level_db(wav, 0.3, 1.2)  # before the fade: the tone as it is (-15 dB RMS)
     early = level_db(wav, 1.7, 2.0)  # 0.2-0.5 s into the 1.5 s fade

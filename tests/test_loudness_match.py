@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 
 import pytest
+from conftest import rehearse
 
 from player.media.synth import ffmpeg_path, make_clip
 
@@ -43,10 +43,7 @@ def test_two_clips_20_lu_apart_both_play_at_the_target(clips, tmp_path):
         encoding="utf-8",
     )
     wav = tmp_path / "night.wav"
-    result = subprocess.run(
-        [sys.executable, "-m", "player", "rehearse", str(playlist), "--audio-out", str(wav)],
-        capture_output=True, text=True, timeout=90, check=False,
-    )  # fmt: skip
+    result = rehearse(playlist, "--audio-out", wav)
     assert result.returncode == 0, result.stderr
     # The WAV follows show time: film one from 0 s, film two in its last 3 s.
     first = integrated_lufs(wav, "-ss", "0.2", "-t", "2.4")
