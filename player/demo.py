@@ -49,9 +49,23 @@ DEMO_FILMS: dict[str, dict] = {
 }
 
 
+# What the clips are made from; a set-up run makes them again when it changes. Bump LOOK when
+# the clips' look changes elsewhere (2: titles no longer wider than the frame).
+LOOK = 2
+
+
+def _recipe() -> str:
+    return f"{LOOK} {SECONDS} {sorted(DEMO_FILMS.items())!r}"
+
+
 def ensure_demo_media(folder: Path = DEMO_MEDIA_DIR, *, force: bool = False) -> list[Path]:
-    """Make any missing demo clip; returns the paths of all of them."""
+    """Make any missing or out-of-date demo clip; returns the paths of all of them."""
     folder.mkdir(parents=True, exist_ok=True)
+    stamp = folder / ".recipe"
+    try:
+        force = force or stamp.read_text(encoding="utf-8") != _recipe()
+    except OSError:
+        force = True
     paths = []
     for name, options in DEMO_FILMS.items():
         path = folder / name
@@ -61,6 +75,7 @@ def ensure_demo_media(folder: Path = DEMO_MEDIA_DIR, *, force: bool = False) -> 
             tmp.replace(path)
             print(f"made {path}", file=sys.stderr)
         paths.append(path)
+    stamp.write_text(_recipe(), encoding="utf-8")
     return paths
 
 
