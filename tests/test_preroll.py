@@ -34,7 +34,7 @@ init_x11_threads()
 app = QApplication([])
 from player.qt.output_window import OutputWindow
 
-display, film, sound = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+display, film, sound, short = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 W, H = 640, 360
 window = OutputWindow()
 window.setGeometry(0, 0, W, H)
@@ -89,6 +89,12 @@ out["sound_at_ready"] = backend.time_ms(0)
 backend.play(0)
 out["sound_ended"] = wait_for(lambda: of(sound_id, (Ended, Failed)), 15)
 out["sound_failed"] = [e.message for e in of(sound_id, Failed)]
+short_id = backend.open(0, short)
+out["short_ready"] = wait_for(lambda: of(short_id, (Ready, Failed, Ended)), 10)
+out["short_before_play"] = [type(e).__name__ for e in of(short_id, (Failed, Ended))]
+backend.play(0)
+out["short_ended"] = wait_for(lambda: of(short_id, (Ended, Failed)), 15)
+out["short_after_play"] = [type(e).__name__ for e in of(short_id, (Failed, Ended))]
 backend.close()
 window.allow_close()
 print(json.dumps(out))
@@ -100,10 +106,11 @@ def result(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("preroll")
     film = make_counter_clip(folder / "counter film.mp4", seconds=2.0, width=W, height=H)
     sound = make_clip(folder / "sound only.m4a", seconds=2.0, vcodec=None)
+    short = make_clip(folder / "short sound.m4a", seconds=0.25, vcodec=None, tone_hz=2000)
     with xvfb("-screen", "0", f"{W}x{H}x24") as display:
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
         run = subprocess.run(
-            [sys.executable, "-c", SCRIPT, display, str(film), str(sound)],
+            [sys.executable, "-c", SCRIPT, display, str(film), str(sound), str(short)],
             env=env,
             capture_output=True,
             text=True,
@@ -141,3 +148,10 @@ def test_film_without_a_picture_is_put_back_to_its_start(result):
     assert 0 <= result["sound_at_ready"] <= 60
     # (with libvlc's dummy sound output a film without a picture runs faster than real time)
     assert result["sound_ended"] and result["sound_failed"] == []
+
+
+def test_a_sound_over_before_its_pre_roll_paused_it_waits_at_its_start(result):
+    """A quarter-second sound (a jingle, a beep) ends before the pre-roll can pause it: it is
+    opened again, paused at its start, and plays whole on GO."""
+    assert result["short_ready"] and result["short_before_play"] == []
+    assert result["short_ended"] and result["short_after_play"] == ["Ended"]

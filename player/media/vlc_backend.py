@@ -563,7 +563,12 @@ class VlcBackend:
                     self._emit(TimeChanged(deck.media_id, deck.slot, deck.last_time_ms))
 
         def ended(_event):
-            if deck.active:
+            if deck.active and deck.prerolling and deck.played_at is None:
+                # over before its pre-roll paused it (a sound shorter than ~0.3 s): open it
+                # again, paused at its start, as a film without a picture is
+                deck.preroll_queued = False
+                self._queue_preroll_pause(deck, rewind=True)
+            elif deck.active:
                 self._emit(Ended(deck.media_id, deck.slot, deck.last_time_ms))
 
         def error(_event):
