@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
+import time
+import wave
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,10 +57,6 @@ def sound_server() -> Iterator[dict[str, str]]:
     its sound from "hall.monitor"); yields the environment a client needs. The set-up installs
     PulseAudio except beside PipeWire's (a desktop's sound must not be touched): there only,
     its absence is a skip."""
-    import shutil
-    import subprocess
-    import time
-
     if not shutil.which("pulseaudio") or not shutil.which("parec"):
         if Path("/usr/bin/pipewire-pulse").exists():
             pytest.skip("PipeWire's sound server is installed here, PulseAudio's is not")
@@ -99,10 +102,26 @@ def sound_server() -> Iterator[dict[str, str]]:
 
 def rehearse(*args, env=None, timeout: float = 90):
     """`screening-night rehearse ARGS...` as a subprocess (its output captured, as text)."""
-    import subprocess
-    import sys
-
     return subprocess.run(
         [sys.executable, "-m", "player", "rehearse", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, env=env, check=False,
     )  # fmt: skip
+
+
+def wav_levels_db(
+    wav: Path, step_s: float, start_s: float = 0.0, end_s: float | None = None
+) -> list[float]:
+    """RMS level (dBFS) of each whole `step_s` of a 16-bit WAV, from `start_s` to `end_s` (the
+    end of the file when None)."""
+    with wave.open(str(wav), "rb") as reader:
+        rate, channels = reader.getframerate(), reader.getnchannels()
+        assert reader.getsampwidth() == 2
+        reader.setpos(min(reader.getnframes(), int(start_s * rate)))
+        frames = reader.getnframes() if end_s is None else round((end_s - start_s) * rate)
+        samples = array("h", reader.readframes(frames))
+    n = round(rate * step_s) * channels
+    levels = []
+    for i in range(0, len(samples) - n + 1, n):
+        mean = sum(v * v for v in samples[i : i + n]) / n
+        levels.append(10 * math.log10(max(mean, 1e-3) / 32768**2))
+    return levels

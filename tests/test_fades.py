@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import os
 import subprocess
 import sys
-import wave
-from array import array
 from pathlib import Path
 
 import pytest
-from conftest import rehearse, xvfb
+from conftest import rehearse, wav_levels_db, xvfb
 
 from player.media.fake import FakeBackend, Script
 from player.media.synth import make_clip
@@ -163,18 +160,6 @@ def grey_film(tmp_path_factory) -> Path:
     )
 
 
-def level_db(wav: Path, start_s: float, end_s: float) -> float:
-    """RMS level (dBFS) of `wav` between two times."""
-    with wave.open(str(wav), "rb") as reader:
-        rate, channels = reader.getframerate(), reader.getnchannels()
-        assert reader.getsampwidth() == 2
-        reader.setpos(int(start_s * rate))
-        samples = array("h", reader.readframes(int((end_s - start_s) * rate)))
-    assert len(samples) == int((end_s - start_s) * rate) * channels
-    mean = sum(v * v for v in samples) / len(samples)
-    return 10 * math.log10(max(mean, 1e-3) / 32768**2)
-
-
 def test_rehearse_captures_a_films_fade_out(grey_film, tmp_path):
     playlist = tmp_path / "night.yaml"
     playlist.write_text(
@@ -185,9 +170,9 @@ def test_rehearse_captures_a_films_fade_out(grey_film, tmp_path):
     wav = tmp_path / "night.wav"
     result = rehearse(playlist, "--audio-out", wav)
     assert result.returncode == 0, result.stderr
-    full = level_db(wav, 0.3, 1.2)  # before the fade: the tone as it is (-15 dB RMS)
-    early = level_db(wav, 1.7, 2.0)  # 0.2-0.5 s into the 1.5 s fade
-    late = level_db(wav, 2.6, 2.85)  # in its last 0.4 s
+    [full] = wav_levels_db(wav, 0.9, 0.3, 1.2)  # before the fade: the tone (-15 dB RMS)
+    [early] = wav_levels_db(wav, 0.3, 1.7, 2.0)  # 0.2-0.5 s into the 1.5 s fade
+    [late] = wav_levels_db(wav, 0.25, 2.6, 2.85)  # in its last 0.4 s
     assert full == pytest.approx(-15.0, abs=2.0)
     assert full - 25.0 < early < full - 3.0
     assert late < full - 30.0
