@@ -68,7 +68,8 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
 fi
 
 # --- Demo media -------------------------------------------------------------------------
-.venv/bin/python -m player.demo
+# (made by the tests' clip maker, which is not part of the installed program)
+PYTHONPATH=tests .venv/bin/python -m support.demo
 
 # --- Go ---------------------------------------------------------------------------------
 if [[ $mode == test ]]; then

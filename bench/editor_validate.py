@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from player.editing import SetField, UndoStack
-from player.playlist_doc import PlaylistDoc
-from player.playlist_io import load_playlist_text
+from player.core.playlist_io import load_playlist_text
+from player.organiser.editing import SetField, UndoStack
+from player.organiser.playlist_doc import PlaylistDoc
 
 
 def make(path: Path, items: int) -> None:

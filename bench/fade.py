@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from player.xvfb import xvfb
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support/: clips, Xvfb
+from support.xvfb import xvfb
 
 
 def measure(app, backend, slot: int, seconds: float) -> tuple[float, int, int]:
@@ -68,7 +69,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=float, default=2.0, help="seconds measured per state")
     args = parser.parse_args()
-    from player.media.synth import make_clip
+    from support.synth import make_clip
 
     folder = Path(tempfile.mkdtemp(prefix="bench-fade-"))
     seconds = 1.5 + 2 * args.window + 1.0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from player.playlist_io import find_problems, load_playlist
+from player.core.playlist_io import find_problems, load_playlist
 
 
 def make(path: Path, items: int) -> None:

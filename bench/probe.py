@@ -25,9 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # support/
 
 from player.media import probe as prober
-from player.media import synth
+from support import synth
 
 
 def median_time(fn: Callable[[], object], repeat: int, before: Callable[[], None] = lambda: None):
@@ -112,7 +113,7 @@ def main() -> int:
         print(f"load average at the start: {load()}")
         print(f"{n} clips, {os.cpu_count()} CPUs, jobs={args.jobs or os.cpu_count()}, "
               f"median of {args.repeat} runs (baseline and ours alternating)\n")  # fmt: skip
-        from player.check_run import check_targets
+        from player.organiser.check_run import check_targets
 
         clear = prober.clear_cache
         seq, cold = paired(

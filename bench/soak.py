@@ -29,8 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # support/
 
-from player.media.synth import make_clip
+from support.synth import make_clip
 
 CLIP_SECONDS = (1.0, 2.0, 3.0, 1.5, 2.5)
 

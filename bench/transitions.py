@@ -1,6 +1,6 @@
 """Transitions on screen: black, held and unseen frames at every switch, ours vs baselines.
 
-Runs under its own Xvfb (player/xvfb.py), opens the real output window
+Runs under its own Xvfb (tests/support/xvfb.py), opens the real output window
 (player/qt/output_window.py) driven by the ShowController with the libvlc backend, and grabs the
 screen at 50 fps with ffmpeg's x11grab. In the same run, two baselines play the same night: our
 engine without pre-roll (films opened with `:start-paused`, as before pre-roll) and a naive
@@ -26,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from player.xvfb import xvfb
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support/: clips, Xvfb
+from support.xvfb import xvfb
 
 W, H = 640, 360
 SMALL_W, SMALL_H = 160, 90
@@ -41,8 +42,8 @@ FILM_FRAMES = int(FILM_S * FILM_FPS)
 
 
 def make_films(folder: Path) -> list[Path]:
-    """Film k: a counter clip (player/media/synth.py) whose grey box level names it."""
-    from player.media.synth import make_counter_clip
+    """Film k: a counter clip (tests/support/synth.py) whose grey box level names it."""
+    from support.synth import make_counter_clip
 
     return [
         make_counter_clip(
@@ -140,7 +141,7 @@ def classify(frame: bytes) -> str:
 
 def frame_number(frame: bytes) -> int:
     """Which frame of its film a grabbed film frame shows (from the length of its bar)."""
-    from player.media.synth import counter_bar_row, counter_frame
+    from support.synth import counter_bar_row, counter_frame
 
     row = counter_bar_row(H) * SMALL_H // H
     return counter_frame(frame[row * SMALL_W : (row + 1) * SMALL_W], scale=SMALL_W / W)
@@ -212,8 +213,8 @@ def run_ours(
     `:start-paused`, the next film started 140 ms before the last one ended)."""
     from PySide6.QtCore import QEventLoop, QTimer
 
+    from player.core.model import Card, Defaults, Film, Follow, LocalText, Playlist
     from player.media.vlc_backend import VlcBackend
-    from player.model import Card, Defaults, Film, Follow, LocalText, Playlist
     from player.qt import controller as controller_module
     from player.qt.controller import ShowController
     from player.qt.output_window import OutputWindow

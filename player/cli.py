@@ -14,7 +14,7 @@ import re
 import sys
 
 from player import __version__
-from player.paths import DEMO_PLAYLIST
+from player.core.paths import DEMO_PLAYLIST
 
 # name -> (module, one-line help). Order is the order of `--help`.
 COMMANDS: dict[str, tuple[str, str]] = {

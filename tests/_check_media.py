@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from player.media import synth
+from support import synth
 
 _MADE: dict[str, Path] = {}
 

@@ -22,10 +22,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _HOME = Path(tempfile.mkdtemp(prefix="screening-night-tests-"))
 for _var in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
     os.environ[_var] = str(_HOME / _var.lower())
+# Child Pythons the tests start find the tests' own helpers (support/) as the tests do.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH")])
+)
 
-from player.media.synth import make_clip  # noqa: E402
-from player.xvfb import XvfbError  # noqa: E402
-from player.xvfb import xvfb as player_xvfb  # noqa: E402
+from support.synth import make_clip  # noqa: E402
+from support.xvfb import XvfbError  # noqa: E402
+from support.xvfb import xvfb as player_xvfb  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from player import asrun, journal
+from player.core.model import Defaults, Film, Follow, LocalText, Playlist
+from player.core.schedule import MEDIA, clock
 from player.media import probe
-from player.media.synth import make_clip
 from player.media.vlc_backend import VlcBackend
-from player.model import Defaults, Film, Follow, LocalText, Playlist
 from player.qt.app import open_show
 from player.qt.operator_window import COL_LENGTH, COL_START
-from player.schedule import MEDIA, clock
+from player.show import asrun, journal
+from support.synth import make_clip
 
 NIGHT_TIMEOUT_MS = 40_000
 

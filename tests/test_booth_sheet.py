@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from player.booth_sheet import booth_sheet_html
-from player.model import Card, Film, Follow, Intermission, LocalText, Playlist
-from player.schedule import plan
+from player.core.model import Card, Film, Follow, Intermission, LocalText, Playlist
+from player.core.schedule import plan
+from player.organiser.booth_sheet import booth_sheet_html
 
 M = 60_000
 

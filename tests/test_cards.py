@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from player.cards import (
+from player.core.cards import (
     card_content,
     format_countdown,
     format_duration,
@@ -17,7 +17,7 @@ from player.cards import (
     night_cards,
     step_id,
 )
-from player.model import Card, Film, Intermission, LocalText, Playlist, Theme, steps
+from player.core.model import Card, Film, Intermission, LocalText, Playlist, StepKind, Theme, steps
 
 TITLE = {"zh": "致亲爱的自己", "fr": "À mon cher moi", "en": "To My Dearest Self"}
 
@@ -82,7 +82,7 @@ def test_free_card_text_per_language_and_plain_text():
 def test_intermission_has_countdown_and_next_item():
     night = make_night()
     all_steps = steps(night)
-    pause = next(s for s in all_steps if s.kind == "intermission")
+    pause = next(s for s in all_steps if s.kind is StepKind.INTERMISSION)
     content = card_content(night, pause, next_step=all_steps[pause.index + 1])
     assert content.kind == "intermission"
     assert content.countdown_ms == 600_000
@@ -229,7 +229,7 @@ def test_countdown_is_live(qapp):
 
     night = make_night()
     all_steps = steps(night)
-    pause = next(s for s in all_steps if s.kind == "intermission")
+    pause = next(s for s in all_steps if s.kind is StepKind.INTERMISSION)
     view = TitleCardView()
     view.resize(640, 360)
     view.set_content(card_content(night, pause, next_step=all_steps[pause.index + 1]))
@@ -262,7 +262,7 @@ items:
 def test_cards_command_writes_what_the_output_window_draws(tmp_path, qapp):
     from PySide6.QtGui import QImage
 
-    from player.playlist_io import load_playlist
+    from player.core.playlist_io import load_playlist
     from player.qt.output_window import OutputWindow
 
     playlist_path = tmp_path / "night.yaml"

@@ -1,4 +1,5 @@
-"""player.check (pure judging) and player.check_run (targets -> report) on real media."""
+"""player.core.check (pure judging) and player.organiser.check_run (targets -> report), on real
+media."""
 
 from __future__ import annotations
 
@@ -8,15 +9,15 @@ from pathlib import Path
 import pytest
 from _check_media import AWKWARD_NAMES, make_all
 
-from player import check
-from player.check import CODES, check_film, check_media, check_subtitles, status_of
-from player.check_run import check_playlist, check_targets, sniff
-from player.media.info import AudioInfo, DeepResult, Loudness, MediaInfo, VideoInfo
-from player.media.synth import make_clip
-from player.model import Film, LocalText, PlaylistError, Severity
-from player.model import format_duration as clock
-from player.playlist_io import load_playlist
-from player.venue import Venue, VenueError, resolve_venue
+from player.core import check
+from player.core.check import CODES, check_film, check_media, check_subtitles, status_of
+from player.core.media_info import AudioInfo, DeepResult, Loudness, MediaInfo, VideoInfo
+from player.core.model import Film, LocalText, PlaylistError, Severity
+from player.core.model import format_duration as clock
+from player.core.playlist_io import load_playlist
+from player.core.venue import Venue, VenueError, resolve_venue
+from player.organiser.check_run import check_playlist, check_targets, sniff
+from support.synth import make_clip
 
 
 @pytest.fixture(scope="session")

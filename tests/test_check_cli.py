@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from _check_media import AWKWARD_NAMES, make_all
 
-from player.media.synth import make_clip
-from player.paths import PROJECT_DIR
+from player.core.paths import PROJECT_DIR
+from support.synth import make_clip
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from player import asrun
-from player.cards import CardContent
+from player.core.cards import CardContent
+from player.core.model import Card, Defaults, Film, Follow, LocalText, Playlist
+from player.core.sequencer import Phase
 from player.media.backend import TimeChanged
 from player.media.probe import probe
-from player.media.synth import make_clip, truncate
 from player.media.vlc_backend import VlcBackend
-from player.model import Card, Defaults, Film, Follow, LocalText, Playlist
 from player.qt.controller import STATUS_TICK_MS, ShowController
-from player.sequencer import Phase
+from player.show import asrun
+from support.synth import make_clip, truncate
 
 NIGHT_TIMEOUT_MS = 40_000
 CARD_MS = 1_000
@@ -453,7 +453,7 @@ def test_resumed_in_the_last_moment_of_a_film_is_not_a_failure(
 ):
     """Found by the kill -9 drill: resumed at 1.9 s of a 2 s film, libvlc ended before it
     drew a frame and the film was logged as failed."""
-    from player import journal
+    from player.show import journal
 
     a, b, _ = three_films
     playlist = night(film(a, "A"), film(b, "B"), title_cards=False)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from player.media.synth import make_clip
+from player.core.model import Defaults, Film, Follow, LocalText, Playlist
+from player.core.sequencer import Phase
 from player.media.vlc_backend import VlcBackend
-from player.model import Defaults, Film, Follow, LocalText, Playlist
 from player.qt import controller as controller_module
 from player.qt.controller import ShowController
-from player.sequencer import Phase
+from support.synth import make_clip
 
 NIGHT_TIMEOUT_MS = 40_000
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from player import demo
 from player.media.probe import probe
+from support import demo
 
 
 def test_made_once_and_again_when_the_recipe_changes(tmp_path, monkeypatch):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from player.editing import (
+from player.core.model import Card, Film, Intermission, PlaylistError
+from player.organiser.editing import (
     DELETE,
     Batch,
     DuplicateItem,
@@ -20,8 +21,7 @@ from player.editing import (
     duration_value,
     item_ids,
 )
-from player.model import Card, Film, Intermission, PlaylistError
-from player.playlist_doc import PlaylistDoc
+from player.organiser.playlist_doc import PlaylistDoc
 
 TEXT = """\
 version: 1

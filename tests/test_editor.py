@@ -11,9 +11,10 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QDropEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLineEdit
 
+from player.core.model import format_duration
+from player.core.playlist_io import load_playlist
+from player.core.yaml_source import parse_duration_ms
 from player.media.probe import probe
-from player.model import format_duration
-from player.playlist_io import load_playlist
 from player.qt.editor import (
     ROW_MIME,
     EditorWindow,
@@ -21,7 +22,6 @@ from player.qt.editor import (
     mime_for_row,
     recovery_file,
 )
-from player.yaml_source import parse_duration_ms
 
 NIGHT = """\
 # Written by hand: these comments must survive the editor.
@@ -103,7 +103,7 @@ def test_drop_files_adds_probed_films(qtbot, editor, night, clip2s, tmp_path):
 
 
 def test_a_dropped_file_with_a_title_tag_takes_that_title(qtbot, editor, tmp_path):
-    from player.media.synth import make_clip
+    from support.synth import make_clip
 
     tagged = make_clip(
         tmp_path / "dsc_0042.mp4",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLineEdit
 
-from player.paths import DEMO_PLAYLIST
+from player.core.paths import DEMO_PLAYLIST
 from player.qt.editor import LOCAL_TEXT_MIN_CHARS, EditorWindow, LineField, LocalTextField
 
 

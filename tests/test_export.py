@@ -13,10 +13,10 @@ from urllib.parse import unquote
 
 import pytest
 
-from player.export import file_uri, m3u_text, xspf_text
-from player.media.synth import make_clip
-from player.playlist_io import find_problems, load_playlist
-from player.venue import resolve_venue
+from player.core.playlist_io import find_problems, load_playlist
+from player.core.venue import resolve_venue
+from player.organiser.export import file_uri, m3u_text, xspf_text
+from support.synth import make_clip
 
 PROJECT = Path(__file__).resolve().parent.parent
 AWKWARD = ["-lead dash.mp4", "space #1 100%.mp4", "Film: part 2.mp4", "中文 影片.mp4"]

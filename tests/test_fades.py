@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from conftest import rehearse, wav_levels_db, xvfb
 
+from player.core.model import Card, Defaults, Film, Follow, LocalText, Playlist
+from player.core.sequencer import Phase
 from player.media.fake import FakeBackend, Script
-from player.media.synth import make_clip
-from player.model import Card, Defaults, Film, Follow, LocalText, Playlist
 from player.qt.controller import FADE_FLOOR_DB, ShowController
-from player.sequencer import Phase
+from support.synth import make_clip
 
 
 def film(path: Path, **kw) -> Film:
@@ -185,7 +185,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from player.media.vlc_backend import VlcBackend, init_x11_threads
-from player.model import Defaults, Film, Follow, LocalText, Playlist
+from player.core.model import Defaults, Film, Follow, LocalText, Playlist
 
 init_x11_threads()
 app = QApplication([])

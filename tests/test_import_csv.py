@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from player.import_csv import CsvImportError, import_programme
-from player.model import Location
-from player.playlist_io import load_playlist, load_playlist_text
+from player.core.model import Location
+from player.core.playlist_io import load_playlist, load_playlist_text
+from player.organiser.import_csv import CsvImportError, import_programme
 
 PROJECT = Path(__file__).resolve().parent.parent
 
@@ -145,7 +145,7 @@ def test_cli_bad_sheet_writes_nothing(tmp_path):
 
 def test_minutes_are_written_as_the_program_writes_durations(tmp_path):
     # 0.375 min is 22.5 s: rounded half up to 0:23 like every other duration the program shows
-    # (player.model.format_duration), not to the even 0:22.
+    # (player.core.model.format_duration), not to the even 0:22.
     sheet = tmp_path / "minutes.csv"
     sheet.write_text(
         "file,runtime\na.mp4,90 min\nb.mp4,0.375 min\nc.mp4,1.5 mins\nd.mp4,125'\n",

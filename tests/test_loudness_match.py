@@ -9,7 +9,7 @@ import subprocess
 import pytest
 from conftest import rehearse
 
-from player.media.synth import ffmpeg_path, make_clip
+from support.synth import ffmpeg_path, make_clip
 
 TARGET = -23.0
 

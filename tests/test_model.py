@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from player.model import LocalText, format_duration
+from player.core.model import LocalText, format_duration
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_local_text_lines_follow_the_night_order():
 def test_played_ms_applies_trims_to_the_media_or_the_declared_runtime():
     from pathlib import Path
 
-    from player.model import Film
+    from player.core.model import Film
 
     film = Film(id="f", path=Path("/f.mp4"), title=LocalText.of("F"), in_ms=10_000, out_ms=250_000)
     assert film.played_ms(400_000) == 240_000  # out inside the media
@@ -48,7 +48,7 @@ def test_fade_out_is_inside_the_played_length():
     # A fade ends the film where it would end anyway: the schedule's lengths do not change.
     from pathlib import Path
 
-    from player.model import Film
+    from player.core.model import Film
 
     plain = Film(id="f", path=Path("/f.mp4"), title=LocalText.of("F"), in_ms=10_000)
     faded = Film(

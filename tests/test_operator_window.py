@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from player import journal
-from player.media.synth import make_clip
+from player.core.model import Card, Defaults, Film, Follow, LocalText, Playlist
+from player.core.sequencer import Phase
 from player.media.vlc_backend import VlcBackend
-from player.model import Card, Defaults, Film, Follow, LocalText, Playlist
 from player.qt import settings
 from player.qt.app import open_show
 from player.qt.operator_window import COL_PLAYED
-from player.sequencer import Phase
+from player.show import journal
+from support.synth import make_clip
 
 NIGHT_TIMEOUT_MS = 40_000
 

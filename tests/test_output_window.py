@@ -14,8 +14,8 @@ from conftest import xvfb
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from player.cards import card_content
-from player.model import Card, LocalText, Playlist, steps
+from player.core.cards import card_content
+from player.core.model import Card, LocalText, Playlist, steps
 from player.qt.output_window import OutputWindow
 
 
@@ -93,8 +93,8 @@ from PySide6.QtCore import QTimer
 app = QApplication([])
 from player.qt.app import pick_screen
 from player.qt.output_window import OutputWindow
-from player.model import Card, LocalText, Playlist, steps
-from player.cards import card_content
+from player.core.model import Card, LocalText, Playlist, steps
+from player.core.cards import card_content
 screen = pick_screen(int(sys.argv[1]))
 w = OutputWindow(screen=screen, windowed=False)
 w.show()
@@ -164,8 +164,8 @@ def test_real_window_covers_the_chosen_x_screen(xvfb_two_screens):
 
 
 def test_follows_the_real_controller_live_countdown_then_black(qtbot, tmp_path):
+    from player.core.model import Intermission
     from player.media.vlc_backend import VlcBackend
-    from player.model import Intermission
     from player.qt.controller import ShowController
 
     pause = Intermission(id="pause", duration_ms=2_500)

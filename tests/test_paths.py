@@ -1,4 +1,4 @@
-"""player.paths: the one file-name helper the as-run log, the journal, `cards` and the bundle
+"""player.core.paths: the one file-name helper the as-run log, the journal, `cards` and the bundle
 export share."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from player import asrun, journal
-from player.paths import safe_file_name
+from player.core.paths import safe_file_name
+from player.show import asrun, journal
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ import difflib
 
 import pytest
 
-from player.editing import DELETE, SetField, UndoStack, duration_value, to_node
-from player.model import PlaylistError
-from player.paths import DEMO_PLAYLIST
-from player.playlist_doc import PlaylistDoc, item_for_line, item_start_lines
-from player.playlist_io import load_playlist
+from player.core.model import PlaylistError
+from player.core.paths import DEMO_PLAYLIST
+from player.core.playlist_io import load_playlist
+from player.organiser.editing import DELETE, SetField, UndoStack, duration_value, to_node
+from player.organiser.playlist_doc import PlaylistDoc, item_for_line, item_start_lines
 
 HAND_WRITTEN = """\
 # yaml-language-server: $schema=playlist.schema.json

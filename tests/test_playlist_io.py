@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from player import playlist_io
-from player.model import Card, Film, Follow, Intermission, LocalText, PlaylistError, steps
-from player.paths import DEMO_PLAYLIST
-from player.playlist_io import (
+from player.core import playlist_io
+from player.core.model import Card, Film, Follow, Intermission, LocalText, PlaylistError, steps
+from player.core.paths import DEMO_PLAYLIST
+from player.core.playlist_io import (
     find_problems,
     load_playlist,
     load_playlist_text,
@@ -84,7 +84,7 @@ def test_valid_playlist_every_form(tmp_path):
     assert isinstance(inter, Intermission) and inter.duration_ms == 15 * 60_000
     assert inter2.duration_ms == 45_000
     # Running order: a's card, a, (b has none), c's own card, c, card, two intermissions.
-    kinds = [(s.kind, s.item.id, s.is_title_card) for s in steps(pl)]
+    kinds = [(s.kind.value, s.item.id, s.is_title_card) for s in steps(pl)]
     assert kinds == [
         ("card", "plain-title", True),
         ("film", "plain-title", False),
@@ -401,7 +401,7 @@ def test_readme_examples_load():
 
 
 def test_new_files_get_the_usual_permissions(tmp_path):
-    from player.atomic import atomic_write
+    from player.core.atomic import atomic_write
 
     old = os.umask(0o027)
     try:

@@ -16,7 +16,7 @@ import pytest
 from conftest import xvfb
 
 from player.media.probe import probe
-from player.media.synth import make_clip, make_counter_clip
+from support.synth import make_clip, make_counter_clip
 
 W, H = 640, 360
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from player.media.backend import Ended, Failed, Ready, Started, TimeChanged
-from player.media.synth import counter_bar_row, counter_frame
+from support.synth import counter_bar_row, counter_frame
 from player.media.vlc_backend import VlcBackend, init_x11_threads
 
 init_x11_threads()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from _check_media import AWKWARD_NAMES, make_all
 
+from player.core.media_info import DeepResult, Loudness, MediaInfo
 from player.media import probe as prober
-from player.media.info import DeepResult, Loudness, MediaInfo
 from player.media.probe import ProbeError
 
 

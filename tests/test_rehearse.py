@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from player import journal
 from player.media.probe import probe
-from player.media.synth import make_clip
+from player.show import journal
+from support.synth import make_clip
 
 PY = sys.executable
 

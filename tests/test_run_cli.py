@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import xvfb
 
-from player.media.synth import make_clip
+from support.synth import make_clip
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from player.model import Card, Defaults, Film, Intermission, LocalText, Playlist
-from player.schedule import (
+from player.core.model import Card, Defaults, Film, Intermission, LocalText, Playlist
+from player.core.schedule import (
     DAY_MS,
+    DECLARED,
+    MEDIA,
+    UNKNOWN,
+    DurationSource,
     clock,
     day_of,
     length,
@@ -43,7 +47,7 @@ def test_films_from_media_durations_with_in_and_out():
         {a.path: 5 * M + 2 * S, b.path: 3 * M, c.path: 90 * S},
     )
     assert [i.duration_ms for i in sched.items] == [5 * M - 8 * S, 2 * M - 5 * S, 90 * S]
-    assert [i.duration_source for i in sched.items] == ["media"] * 3
+    assert [i.duration_source for i in sched.items] == [DurationSource.MEDIA] * 3
     assert [i.start_ms for i in sched.items] == [
         20 * H,
         20 * H + 5 * M - 8 * S,
@@ -60,7 +64,7 @@ def test_declared_runtime_fallback_with_trims_and_unknown():
     c = film("c")
     sched = plan(night(a, b, c), {})
     assert [i.duration_ms for i in sched.items] == [8 * M + 30 * S, 4 * M, 0]
-    assert [i.duration_source for i in sched.items] == ["declared", "declared", "unknown"]
+    assert [i.duration_source for i in sched.items] == [DECLARED, DECLARED, UNKNOWN]
     assert sched.start_ms == 0 and not sched.start_known
     assert any("c" in w and "no running time" in w for w in sched.warnings)
 
@@ -68,7 +72,7 @@ def test_declared_runtime_fallback_with_trims_and_unknown():
 def test_media_used_only_for_the_film_it_belongs_to():
     a, b = film("a", runtime_ms=2 * M), film("b", runtime_ms=3 * M)
     sched = plan(night(a, b), {b.path: 3 * M + 1 * S})
-    assert [i.duration_source for i in sched.items] == ["declared", "media"]
+    assert [i.duration_source for i in sched.items] == [DECLARED, MEDIA]
     assert [i.duration_ms for i in sched.items] == [2 * M, 3 * M + 1 * S]
 
 
@@ -107,7 +111,10 @@ def test_title_cards_cards_held_cards_and_intermissions():
             languages=("en", "fr"),
         ),
     )
-    rows = [(i.index, i.id, i.kind, i.title, i.duration_ms, i.duration_source) for i in sched.items]
+    rows = [
+        (i.index, i.id, i.kind.value, i.title, i.duration_ms, i.duration_source.value)
+        for i in sched.items
+    ]
     assert rows == [
         (0, "welcome", "card", "Welcome", 8_000, "card"),
         (1, "a-card", "card", "a", 6_000, "card"),
@@ -186,6 +193,9 @@ def test_length_formatting():
 def test_durations_keyed_by_normalised_or_written_path():
     written = Film(id="w", path=Path("/night/playlists/../films/a.mp4"), title=LocalText.of("w"))
     sched = plan(night(written), {Path("/night/films/a.mp4"): 42_000})
-    assert sched.items[0].duration_ms == 42_000 and sched.items[0].duration_source == "media"
+    assert (
+        sched.items[0].duration_ms == 42_000
+        and sched.items[0].duration_source is DurationSource.MEDIA
+    )
     sched = plan(night(written), {written.path: 43_000})
     assert sched.items[0].duration_ms == 43_000

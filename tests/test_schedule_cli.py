@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from player.core.schedule import clock
 from player.media.probe import probe
-from player.media.synth import make_clip
-from player.schedule import clock
+from support.synth import make_clip
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from player.model import Card, Defaults, Film, Follow, Intermission, LocalText, Playlist, steps
-from player.sequencer import (
+from player.core.model import Card, Defaults, Film, Follow, Intermission, LocalText, Playlist, steps
+from player.core.sequencer import (
     Back,
     Blackout,
     CardElapsed,

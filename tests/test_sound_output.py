@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import sound_server, wav_levels_db, xvfb
 
-from player.media.synth import make_clip
+from support.synth import make_clip
 
 STANDBY_S = 2.0  # the film waits, ready, this long before GO
 PLAY_S = 1.5  # then plays this long before its level is set to silence

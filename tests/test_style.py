@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from player.paths import PROJECT_DIR
+from player.core.paths import PROJECT_DIR
 
 BIN = Path(sys.executable).parent
 

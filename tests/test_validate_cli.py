@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from player.paths import DEMO_PLAYLIST, PLAYLISTS_DIR
+from player.core.paths import DEMO_PLAYLIST, PLAYLISTS_DIR
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

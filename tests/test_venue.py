@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from player.venue import (
+from player.core.venue import (
     DEFAULT_NAME,
     Venue,
     VenueError,
@@ -177,8 +177,8 @@ def test_normalise_codec():
 
 
 def test_readme_venue_example_loads(tmp_path):
-    from player.paths import PROJECT_DIR
-    from player.venue import load_venue
+    from player.core.paths import PROJECT_DIR
+    from player.core.venue import load_venue
 
     readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
     blocks = [b.split("```", 1)[0] for b in readme.split("```yaml\n")[1:]]

@@ -14,8 +14,8 @@ import pytest
 
 from player.media.backend import Ended, Failed, MediaBackend, Ready, Started, TimeChanged
 from player.media.probe import probe
-from player.media.synth import make_clip
 from player.media.vlc_backend import VlcBackend, join_segments
+from support.synth import make_clip
 
 
 class Events:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from player.model import Playlist, PlaylistError
+from player.core.model import Playlist, PlaylistError
 
 
 def load_or_report(path: Path) -> Playlist | None:
     """The playlist at `path`, or None once every located problem and one closing sentence
     have been printed to stderr (the command then exits 2)."""
-    from player.playlist_io import load_playlist
+    from player.core.playlist_io import load_playlist
 
     if not Path(path).exists():
         print(f"screening-night: the playlist {path} does not exist.", file=sys.stderr)

@@ -35,9 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.cards import night_cards, step_id
-    from player.model import steps
-    from player.paths import safe_file_name
+    from player.core.cards import night_cards, step_id
+    from player.core.model import steps
+    from player.core.paths import safe_file_name
 
     playlist = load_or_report(args.playlist)
     if playlist is None:

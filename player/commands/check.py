@@ -62,9 +62,9 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player import check_run
-    from player.model import PlaylistError
-    from player.venue import VenueError, resolve_venue
+    from player.core.model import PlaylistError
+    from player.core.venue import VenueError, resolve_venue
+    from player.organiser import check_run
 
     if args.jobs is not None and args.jobs < 1:
         return _fail("--jobs must be 1 or more")
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_table(report)
     if args.html:
-        from player.report_html import write_report
+        from player.organiser.report_html import write_report
 
         try:
             write_report(report, args.html, jobs=args.jobs)
@@ -154,7 +154,7 @@ STATUS_MARK = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 
 
 def _duration(ms: int | None) -> str:
-    from player.model import format_duration as clock
+    from player.core.model import format_duration as clock
 
     return clock(ms) if ms is not None else "—"
 

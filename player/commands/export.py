@@ -43,8 +43,8 @@ def _megabytes(n: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.export import m3u_text, make_bundle, write_export, xspf_text
-    from player.model import PlaylistError
+    from player.core.model import PlaylistError
+    from player.organiser.export import m3u_text, make_bundle, write_export, xspf_text
 
     if not (args.xspf or args.m3u or args.bundle):
         return _fail("say what to export: --xspf FILE, --m3u FILE and/or --bundle FOLDER")

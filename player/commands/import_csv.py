@@ -26,8 +26,8 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.atomic import atomic_write
-    from player.import_csv import CsvImportError, import_programme
+    from player.core.atomic import atomic_write
+    from player.organiser.import_csv import CsvImportError, import_programme
 
     out = args.out.absolute()
     if out.exists() and not args.force:

@@ -59,12 +59,12 @@ def run(args: argparse.Namespace) -> int:
 
     from PySide6.QtCore import QCoreApplication, QTimer
 
-    from player.journal import ShowInUse
+    from player.core.model import StepKind, steps
+    from player.core.sequencer import Phase
     from player.media.backend import BackendError
     from player.media.vlc_backend import VlcBackend, live_counts
-    from player.model import steps
     from player.qt.controller import ShowController
-    from player.sequencer import Phase
+    from player.show.journal import ShowInUse
 
     total = len(steps(playlist))
     if args.from_step is not None and not 1 <= args.from_step <= max(1, total):
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         held["key"] = key
         step = status.step
         delay = HOLD_BLACK_MS
-        if step is not None and step.kind != "film":
+        if step is not None and step.kind is not StepKind.FILM:
             delay = playlist.defaults.card_ms
 
         def go_if_still_held() -> None:

@@ -64,7 +64,8 @@ def media_durations(playlist, warnings: list[str]) -> dict[Path, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.schedule import clock, length, parse_clock, plan
+    from player.core.schedule import clock, length, parse_clock, plan
+    from player.organiser.booth_sheet import SOURCE_MARK
 
     start_ms = None
     if args.start is not None:
@@ -82,11 +83,11 @@ def run(args: argparse.Namespace) -> int:
     warnings += schedule.warnings
 
     if args.html or args.pdf:
-        from player.booth_sheet import booth_sheet_html
+        from player.organiser.booth_sheet import booth_sheet_html
 
         html = booth_sheet_html(playlist, schedule)
         if args.html:
-            from player.atomic import atomic_write
+            from player.core.atomic import atomic_write
 
             try:
                 atomic_write(args.html.absolute(), html)
@@ -108,12 +109,12 @@ def run(args: argparse.Namespace) -> int:
         languages = playlist.languages
         print(playlist.title.first(languages))
         for row in schedule.items:
-            mark = {"declared": " (declared)", "unknown": " (unknown)"}.get(row.duration_source, "")
+            mark = SOURCE_MARK.get(row.duration_source, "")
             duration = "hold" if row.held else length(row.duration_ms)
             label = f"title card: {row.title}" if row.step.is_title_card else row.title
             print(
                 f"{row.index + 1:>3}  {clock(row.start_ms)}  {clock(row.end_ms)}  "
-                f"{duration + mark:<16} {row.kind:<12} {label}"
+                f"{duration + mark:<16} {row.kind.value:<12} {label}"
             )
         start = clock(schedule.start_ms) if schedule.start_known else "(no start time set)"
         print(f"Start {start}  end {clock(schedule.end_ms)}  total {length(schedule.total_ms)}")

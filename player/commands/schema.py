@@ -12,8 +12,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.atomic import atomic_write
-    from player.playlist_io import schema_json
+    from player.core.atomic import atomic_write
+    from player.core.playlist_io import schema_json
 
     text = json.dumps(schema_json(), ensure_ascii=False, indent=2) + "\n"
     if args.out:

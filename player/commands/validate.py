@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from player.model import PlaylistError, Problem, Severity
+from player.core.model import PlaylistError, Problem, Severity
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def validate_file(path: Path) -> tuple[int, list[Problem]]:
     """(exit status, problems) for one playlist."""
-    from player.playlist_io import find_problems, load_playlist
+    from player.core.playlist_io import find_problems, load_playlist
 
     try:
         playlist = load_playlist(path)

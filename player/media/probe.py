@@ -38,9 +38,9 @@ from typing import Any
 
 import ffmpeg
 
-from player import paths as app_paths
-from player.atomic import atomic_write
-from player.media.info import (
+from player.core import paths as app_paths
+from player.core.atomic import atomic_write
+from player.core.media_info import (
     AudioInfo,
     DeepResult,
     Loudness,

@@ -14,8 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from player.cards import neutral_card
-from player.model import Playlist
+from player.core.cards import neutral_card
+from player.core.model import Playlist
 from player.qt import settings
 from player.qt.operator_window import OperatorWindow
 from player.qt.output_window import OutputWindow
@@ -57,8 +57,8 @@ def open_show(
 ) -> Show:
     """Build controller, projector window and console, and show them (no event loop)."""
     ensure_app()
-    from player import journal
     from player.qt.controller import ShowController
+    from player.show import journal
 
     chosen = pick_screen(screen)
     kwargs = dict(controller_kwargs or {})

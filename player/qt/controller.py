@@ -28,12 +28,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSocketNotifier, Qt, QTimer, Signal
 
-from player import asrun, journal
-from player.asrun import AsRunEntry, AsRunLog, now_iso
-from player.cards import card_content, format_duration, neutral_card
-from player.media.backend import Ended, Failed, MediaBackend, Ready, Started, TimeChanged
-from player.model import MAX_BOOST_DB, Film, Follow, Playlist, Step, steps
-from player.sequencer import (
+from player.core.cards import card_content, format_duration, neutral_card
+from player.core.model import MAX_BOOST_DB, Film, Follow, Playlist, Step, StepKind, steps
+from player.core.sequencer import (
     Back,
     Blackout,
     CardElapsed,
@@ -63,6 +60,9 @@ from player.sequencer import (
     StopMedia,
     TogglePause,
 )
+from player.media.backend import Ended, Failed, MediaBackend, Ready, Started, TimeChanged
+from player.show import asrun, journal
+from player.show.asrun import AsRunEntry, AsRunLog, now_iso
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +145,8 @@ class ShowController(QObject):
     problem_reported = Signal(str)  # one plain sentence: what failed, what the show did
     item_finished = Signal(object)  # AsRunEntry (as written to the as-run log)
     finished = Signal()  # the night is over (output shows black)
-    # Schedule (player.schedule): the night's planned times — the one plan, shown by the console
-    # and written to the as-run log. Emitted when durations come in and when the night starts.
+    # Schedule (player.core.schedule): the night's planned times — the one plan, shown by the
+    # console and written to the as-run log. Emitted when durations come in and at the start.
     schedule_changed = Signal(object)
     probes_done = Signal()  # every film probed once (see `probing`); the probe cache is warm
 
@@ -412,7 +412,7 @@ class ShowController(QObject):
     def _films(self) -> list[Film]:
         seen: dict[Path, Film] = {}
         for step in self.steps:
-            if step.kind == "film":
+            if step.kind is StepKind.FILM:
                 seen.setdefault(step.item.path, step.item)
         return list(seen.values())
 
@@ -549,7 +549,7 @@ class ShowController(QObject):
         log records (durations as measured here; before the first GO of a night whose start
         does not apply, the playlist's own start or none)."""
         try:
-            from player.schedule import plan
+            from player.core.schedule import plan
 
             start = None if self._start_applies() else self._started_ms
             schedule = plan(self.playlist, self._media_ms, start_ms=start)
@@ -874,7 +874,7 @@ class ShowController(QObject):
 
     def _standby_for(self, step_index: int) -> _Deck | None:
         """The deck opened, paused and ready for film step `step_index` from its start."""
-        if step_index >= len(self.steps) or self.steps[step_index].kind != "film":
+        if step_index >= len(self.steps) or self.steps[step_index].kind is not StepKind.FILM:
             return None
         film = self._film(step_index)
         for deck in self._decks.values():
@@ -1191,7 +1191,7 @@ class ShowController(QObject):
         step = self.steps[i]
         played_ms = 0
         if opened is not None:
-            if step.kind == "film":
+            if step.kind is StepKind.FILM:
                 played_ms = self._last_film_played_ms(i, self._playing)
             else:
                 played_ms = int((time.monotonic() - opened.start_mono) * 1000)
@@ -1199,11 +1199,11 @@ class ShowController(QObject):
         entry = AsRunEntry(
             index=i,
             id=step.card.id if step.card is not None else item.id,
-            kind=step.kind,
-            title=(step.card.text if step.kind == "card" else item.title).first(
+            kind=step.kind.value,
+            title=(step.card.text if step.kind is StepKind.CARD else item.title).first(
                 self.playlist.languages
             ),
-            file=str(item.path) if step.kind == "film" else None,
+            file=str(item.path) if step.kind is StepKind.FILM else None,
             planned_start=self._planned.get(i),
             started_at=opened.started_at if opened else None,
             ended_at=now_iso() if opened else None,

@@ -1,8 +1,8 @@
 """The playlist editor: build and change a night, with undo, validation as you type, atomic
 saves that keep hand-written comments, and a recovery copy of unsaved work.
 
-Every change goes through `player.editing` commands on a `PlaylistDoc` (the YAML tree), so the
-window holds no playlist state of its own: the running order list and the forms are views of
+Every change goes through `player.organiser.editing` commands on a `PlaylistDoc` (the YAML tree),
+so the window holds no playlist state of its own: the running order list and the forms are views of
 the document, rebuilt from it after each change. Validation dumps the document and loads it
 with the same loader as `validate`, so messages are the same, word for word.
 
@@ -46,9 +46,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from player import paths
-from player.atomic import atomic_write
-from player.editing import (
+from player.core import paths
+from player.core.atomic import atomic_write
+from player.core.model import PlaylistError, Problem, Severity, format_duration
+from player.organiser.editing import (
     DELETE,
     Batch,
     Command,
@@ -65,8 +66,12 @@ from player.editing import (
     item_body_path,
     item_kind,
 )
-from player.model import PlaylistError, Problem, Severity, format_duration
-from player.playlist_doc import PlaylistDoc, item_for_line, item_start_lines, relative_or_absolute
+from player.organiser.playlist_doc import (
+    PlaylistDoc,
+    item_for_line,
+    item_start_lines,
+    relative_or_absolute,
+)
 from player.qt.workers import run_task
 
 log = logging.getLogger(__name__)

@@ -41,9 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from player import schedule as schedule_mod
-from player.cards import format_duration, neutral_card
-from player.model import Film, Playlist, Step
+from player.core import schedule as schedule_mod
+from player.core.cards import format_duration, neutral_card
+from player.core.model import Film, Playlist, Step
 from player.qt import settings
 from player.qt.screens import remember_screen
 from player.qt.title_card import render_card
@@ -453,7 +453,7 @@ class OperatorWindow(QMainWindow):
             cells = ["" for _ in HEADERS]
             cells[COL_NUM] = str(row + 1)
             cells[COL_ITEM] = step_title(self.playlist, step)
-            cells[COL_KIND] = "title card" if step.is_title_card else step.kind
+            cells[COL_KIND] = "title card" if step.is_title_card else step.kind.value
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col in (COL_NUM, COL_START, COL_LENGTH):
@@ -518,7 +518,7 @@ class OperatorWindow(QMainWindow):
         controller is still probing the films (it does once per opening, for the plan), the
         check waits for it and then reads its probes from the cache instead of probing again."""
         try:
-            from player import check_run
+            from player.organiser import check_run
         except ImportError:
             self.log_message("Media check not available in this version.")
             return
@@ -533,7 +533,7 @@ class OperatorWindow(QMainWindow):
     def _on_probes_done(self) -> None:
         if self._check_waiting:
             self._check_waiting = False
-            from player import check_run
+            from player.organiser import check_run
 
             playlist = self.playlist
             run_task(lambda: check_run.check_playlist(playlist), self._on_check_done)

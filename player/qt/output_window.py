@@ -16,7 +16,7 @@ from PySide6.QtCore import QRect, Qt, Slot
 from PySide6.QtGui import QCloseEvent, QColor, QGuiApplication, QPalette, QScreen
 from PySide6.QtWidgets import QStackedLayout, QWidget
 
-from player.cards import CardContent
+from player.core.cards import CardContent
 from player.qt.title_card import TitleCardView
 
 WINDOWED_SIZE = (960, 540)

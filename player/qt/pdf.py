@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QMarginsF, QSizeF
 from PySide6.QtGui import QFont, QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-from player.atomic import atomic_write
+from player.core.atomic import atomic_write
 
 PDF_DPI = 300
 

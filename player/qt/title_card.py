@@ -17,7 +17,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from player.cards import CardContent, format_countdown, label
+from player.core.cards import CardContent, format_countdown, label
 
 CJK_FALLBACK = "Noto Sans CJK SC"
 # Language code (or its prefix) -> the Noto CJK family with that language's glyph shapes.

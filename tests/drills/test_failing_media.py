@@ -28,13 +28,13 @@ from pathlib import Path
 
 import pytest
 
-from player import asrun
+from player.core.model import Defaults, Film, Follow, LocalText, Playlist, format_duration
+from player.core.sequencer import Phase
 from player.media.probe import probe as probe_media
-from player.media.synth import make_clip
 from player.media.vlc_backend import VlcBackend
-from player.model import Defaults, Film, Follow, LocalText, Playlist, format_duration
 from player.qt.controller import ShowController
-from player.sequencer import Phase
+from player.show import asrun
+from support.synth import make_clip
 
 NIGHT_TIMEOUT_MS = 60_000
 WENT_ON = "went on with the next item"

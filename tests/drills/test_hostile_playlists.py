@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.model import Playlist, PlaylistError
-from player.paths import DEMO_PLAYLIST
-from player.playlist_io import find_problems, load_playlist, load_playlist_text
+from player.core.model import Playlist, PlaylistError
+from player.core.paths import DEMO_PLAYLIST
+from player.core.playlist_io import find_problems, load_playlist, load_playlist_text
 
 WHERE = Path("/tmp/drill/night.yaml")
 DEMO_TEXT = DEMO_PLAYLIST.read_text(encoding="utf-8")
@@ -263,7 +263,7 @@ def test_round_trip_keeps_hostile_text(tmp_path):
         """
     )
     source = load_playlist_text(text, tmp_path / "a.yaml")
-    from player.playlist_io import save_playlist
+    from player.core.playlist_io import save_playlist
 
     save_playlist(source, tmp_path / "b.yaml")
     assert load_playlist(tmp_path / "b.yaml") == source

@@ -10,9 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.check import check_subtitles
-from player.model import PlaylistError
-from player.venue import Venue, builtin_names, load_venue
+from player.core.check import check_subtitles
+from player.core.model import PlaylistError
+from player.core.venue import Venue, builtin_names, load_venue
 
 FUZZ = settings(
     max_examples=int(os.environ.get("DRILL_EXAMPLES", "300")),

@@ -6,13 +6,13 @@ import time
 
 from PySide6.QtCore import Qt
 
-from player.cards import card_content
+from player.core.cards import card_content
+from player.core.model import StepKind, steps
+from player.core.playlist_io import load_playlist, load_playlist_text
+from player.core.sequencer import Phase
 from player.media.vlc_backend import VlcBackend
-from player.model import steps
-from player.playlist_io import load_playlist, load_playlist_text
 from player.qt.app import open_show
 from player.qt.title_card import render_card
-from player.sequencer import Phase
 
 HOSTILE_TITLES = [
     "Le \u202efilm inversé\u202c <b>gras</b> &amp; <img src=x>",  # bidi override, markup
@@ -32,7 +32,7 @@ def test_hostile_titles_render_as_plain_text(tmp_path, qapp):
     playlist = load_playlist_text(
         f"version: 1\ntitle: x\nlanguages: [fr]\nitems:\n{items}", tmp_path / "n.yaml"
     )
-    cards = [s for s in steps(playlist) if s.kind == "card"]
+    cards = [s for s in steps(playlist) if s.kind is StepKind.CARD]
     assert len(cards) == len(HOSTILE_TITLES)
     for step, title in zip(cards, HOSTILE_TITLES, strict=True):
         assert step.item.title.first() == title  # kept exactly, nothing interpreted

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from player.media.synth import make_clip
+from player.core.model import Defaults, Film, Follow, LocalText, Playlist
 from player.media.vlc_backend import VlcBackend
-from player.model import Defaults, Film, Follow, LocalText, Playlist
 from player.qt.controller import ShowController
+from support.synth import make_clip
 
 NIGHT_TIMEOUT_MS = 60_000
 

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from player import asrun
-from player.asrun import AsRunEntry, AsRunLog
-from player.media.synth import make_clip
+from player.show import asrun
+from player.show.asrun import AsRunEntry, AsRunLog
+from support.synth import make_clip
 
 TRIALS = 20
 SEED = int(os.environ.get("DRILL_SEED") or random.SystemRandom().randrange(1 << 31))

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from player import journal
-from player.media.synth import make_clip
+from player.show import journal
+from support.synth import make_clip
 
 PY = sys.executable
 

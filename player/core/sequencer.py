@@ -1,9 +1,9 @@
 """The show as a pure state machine: events in, effects out.
 
-The sequencer walks the night's steps (`player.model.steps`): title cards, films, free cards and
-intermissions. It knows no clock, no thread, no Qt and no libvlc. The controller feeds it events
-(GO, skip, "media ended", "card elapsed"...) and carries out the effects it returns (show this
-card, preload that film, play it, fade, show black...).
+The sequencer walks the night's steps (`player.core.model.steps`): title cards, films, free
+cards and intermissions. It knows no clock, no thread, no Qt and no libvlc. The show engine feeds
+it events (GO, skip, "media ended", "card elapsed"...) and carries out the effects it returns
+(show this card, preload that film, play it, fade, show black...).
 
 Tokens: every effect carries the sequencer's current `token`; the controller hands the token back
 with the events it causes (a card timer, a film ending). Each transition takes a new token, so a
@@ -21,7 +21,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from player.model import Follow, Item, Step
+from player.core.model import Follow, Item, Step, StepKind
 
 RECOVERY_CARD_MS = 3_000  # how long the neutral card stays up after a failure
 
@@ -307,7 +307,7 @@ def _default_follow(item: Item) -> Follow:
 
 @dataclass
 class Sequencer:
-    """The state machine. `steps` is `player.model.steps(playlist)`; `follow_of` is usually
+    """The state machine. `steps` is `player.core.model.steps(playlist)`; `follow_of` is usually
     `playlist.follow_of` (what happens after an item ends).
 
     Call `handle(event)`; it returns the effects to carry out, in order. All transitions are in
@@ -338,7 +338,7 @@ class Sequencer:
             return 0 if self.steps and self.state is State.IDLE else None
         if self.state is State.BLACK:
             return self.index if self.index < len(self.steps) else None
-        if self.state is State.HOLDING and self.steps[self.index].kind != "card":
+        if self.state is State.HOLDING and self.steps[self.index].kind is not StepKind.CARD:
             return self.index
         nxt = self.index + 1
         return nxt if nxt < len(self.steps) else None
@@ -382,7 +382,7 @@ class Sequencer:
                     self._enter(0) if self.steps else self._finish()
                 elif s is State.HOLDING:
                     step = self.steps[self.index]
-                    if step.kind == "card":
+                    if step.kind is StepKind.CARD:
                         self._end_current("played")
                         self._advance(self.index, Follow.AUTO)
                     else:
@@ -450,7 +450,8 @@ class Sequencer:
                     if s in (State.CARD, State.INTERMISSION):
                         self._end_current("played")
                         step = self.steps[self.index]
-                        follow = Follow.AUTO if step.kind == "card" else self.follow_of(step.item)
+                        card = step.kind is StepKind.CARD
+                        follow = Follow.AUTO if card else self.follow_of(step.item)
                         self._advance(self.index, follow)
                     elif s is State.RECOVERING:
                         self._advance(self.index, Follow.AUTO)
@@ -478,7 +479,7 @@ class Sequencer:
             return  # a failed step was closed when it failed
         step = self.steps[self.index]
         self.token += 1
-        if step.kind == "film":
+        if step.kind is StepKind.FILM:
             self._emit(StopMedia(self.token))
         self._emit(StepEnded(self.token, self.index, outcome, error))
         self.paused_from = None
@@ -486,7 +487,7 @@ class Sequencer:
 
     def _stop_holding(self) -> None:
         """Stop while waiting for GO: a held card counts as stopped; black either way."""
-        if self.steps[self.index].kind == "card":
+        if self.steps[self.index].kind is StepKind.CARD:
             self.token += 1
             self._emit(StepEnded(self.token, self.index, "stopped"))
             self._black(self.index + 1)
@@ -516,12 +517,12 @@ class Sequencer:
         self.fade_from = None
         step = self.steps[i]
         self._emit(StepStarted(self.token, i))
-        if step.kind == "film":
+        if step.kind is StepKind.FILM:
             self.state = State.FILM
             self._emit(PlayFilm(self.token, i, max(0, position_ms)))
             self._preload_after(i)
             return
-        if step.kind == "intermission":
+        if step.kind is StepKind.INTERMISSION:
             self.state = State.INTERMISSION
             duration = max(0, step.item.duration_ms - position_ms)
             self._emit(ShowCard(self.token, i, duration, countdown=True))
@@ -545,11 +546,11 @@ class Sequencer:
         self.fade_from = None
         self.state = State.HOLDING
         step = self.steps[i]
-        if step.kind == "film":
+        if step.kind is StepKind.FILM:
             self._emit(ShowBlack(self.token))
             self._emit(PreloadFilm(self.token, i))
             return
-        if step.kind == "card":
+        if step.kind is StepKind.CARD:
             self._emit(StepStarted(self.token, i))
         self._emit(ShowCard(self.token, i, None))
         self._preload_after(i)
@@ -562,7 +563,7 @@ class Sequencer:
         self.fade_from = None
         self.state = State.BLACK
         self._emit(ShowBlack(self.token))
-        if armed < len(self.steps) and self.steps[armed].kind == "film":
+        if armed < len(self.steps) and self.steps[armed].kind is StepKind.FILM:
             self._emit(PreloadFilm(self.token, armed))
 
     def _recover(self) -> None:
@@ -573,7 +574,7 @@ class Sequencer:
 
     def _preload_after(self, i: int) -> None:
         nxt = i + 1
-        if nxt < len(self.steps) and self.steps[nxt].kind == "film":
+        if nxt < len(self.steps) and self.steps[nxt].kind is StepKind.FILM:
             self._emit(PreloadFilm(self.token, nxt))
 
     def _finish(self) -> None:

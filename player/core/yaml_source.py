@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from player.model import LocalText, Location, PlaylistError, Problem, Severity
+from player.core.model import LocalText, Location, PlaylistError, Problem, Severity
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64

@@ -17,19 +17,30 @@ Timing rules (one place, so the console, the CLI and the booth sheet agree):
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from player.model import Card, Film, Intermission, Playlist, Step, steps
-from player.model import format_duration as length
+from player.core.model import Card, Film, Intermission, Playlist, Step, StepKind, steps
+from player.core.model import format_duration as length
 
 DAY_MS = 24 * 60 * 60 * 1000
 #: Declared runtime and media duration may differ by this much before a warning.
 RUNTIME_TOLERANCE_MS = 5_000
 
-MEDIA, DECLARED, CARD, UNKNOWN = "media", "declared", "card", "unknown"
+
+class DurationSource(enum.Enum):
+    """Where a step's planned length comes from."""
+
+    MEDIA = "media"  # the probed media, trims applied
+    DECLARED = "declared"  # the playlist's `runtime` (media not probed or missing)
+    CARD = "card"  # a card's or intermission's own length
+    UNKNOWN = "unknown"  # nothing known: counted as 0
+
+
+MEDIA, DECLARED, CARD, UNKNOWN = DurationSource
 
 
 @dataclass(frozen=True)
@@ -39,24 +50,24 @@ class ScheduledStep:
     index: int  # the step's index in `steps(playlist)`
     step: Step
     id: str
-    kind: str  # "card" | "film" | "intermission" (a film's title card is a "card")
+    kind: StepKind  # a film's title card is a card
     title: str  # one line: the first of the night's languages
     start_ms: int
     end_ms: int
     duration_ms: int
-    duration_source: str  # "media" | "declared" | "card" | "unknown"
+    duration_source: DurationSource
     held: bool = False  # a card that waits for GO (planned as 0 ms)
 
     def to_json(self) -> dict:
         return {
             "index": self.index,
             "id": self.id,
-            "kind": self.kind,
+            "kind": self.kind.value,
             "title": self.title,
             "start": clock(self.start_ms),
             "end": clock(self.end_ms),
             "duration_ms": self.duration_ms,
-            "duration_source": self.duration_source,
+            "duration_source": self.duration_source.value,
         }
 
 
@@ -115,7 +126,7 @@ def parse_clock(text: str) -> int:
 
 def film_duration(
     film: Film, media_ms: int | None, warnings: list[str] | None = None, languages=()
-) -> tuple[int, str]:
+) -> tuple[int, DurationSource]:
     """(planned duration in ms, source) for one film; appends any warning to `warnings`
     (naming the film by its title in the first of `languages`)."""
     notes = warnings if warnings is not None else []
@@ -163,13 +174,13 @@ def plan(
     for step in steps(playlist):
         held = False
         item = step.item
-        if step.kind == "film":
+        if step.kind is StepKind.FILM:
             assert isinstance(item, Film)
             duration, source = film_duration(
                 item, durations.get(Path(os.path.normpath(item.path))), warnings, languages
             )
             ident, title = item.id, item.title.first(languages)
-        elif step.kind == "card":
+        elif step.kind is StepKind.CARD:
             card = step.card
             assert isinstance(card, Card)
             held = card.hold or card.duration_ms is None

@@ -1,6 +1,6 @@
 """Generate the demo night's media (stand-ins for the three shorts) into assets/demo/.
 
-`python -m player.demo` is run by the set-up; it skips files already made, so a second run
+`python -m support.demo` is run by the set-up; it skips files already made, so a second run
 takes no time. Each clip has its title burnt in and a tone of its own, at different levels,
 so a person can tell them apart and hear the loudness matching at work.
 """
@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from player.media.synth import SynthError, make_clip
-from player.paths import DEMO_MEDIA_DIR
+from player.core.paths import DEMO_MEDIA_DIR
+from support.synth import SynthError, make_clip
 
 SECONDS = 20
 

@@ -4,7 +4,7 @@ Targets are playlists (every film and its subtitle file, with the declared runti
 compared to the real media), media files, or folders (every media file below, recognised by
 content — a few magic bytes — or by a media extension, so a damaged 'film.mp4' is reported
 rather than skipped). Probing and the deep pass run in parallel and are cached
-(`player.media.probe`); the judging is `player.check` (pure).
+(`player.media.probe`); the judging is `player.core.check` (pure).
 
 Blocking; the operator console calls `check_playlist` from a worker thread. `progress(done,
 total, path)` is called in the calling thread.
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from player import check
-from player.check import CheckProblem, status_of
+from player.core import check
+from player.core.check import CheckProblem, status_of
+from player.core.media_info import DeepResult, Loudness, MediaInfo
+from player.core.model import Film, Playlist
+from player.core.venue import Venue, resolve_venue
 from player.media import probe as prober
-from player.media.info import DeepResult, Loudness, MediaInfo
-from player.model import Film, Playlist
-from player.venue import Venue, resolve_venue
 
 Progress = Callable[[int, int, Path], None]
 
@@ -203,7 +203,7 @@ def check_targets(
     Raises PlaylistError for a playlist that cannot be loaded, VenueError for a bad venue
     (the CLI turns both into exit status 2). `probe_timeout_s` bounds each ffprobe run: a file
     that hangs the prober longer is reported `unreadable`."""
-    from player.playlist_io import load_playlist
+    from player.core.playlist_io import load_playlist
 
     entries: list[_Entry] = []
     playlist_venue: Venue | None = None

@@ -24,9 +24,9 @@ from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from player.atomic import atomic_write
-from player.model import Card, Film, Intermission, Playlist
-from player.paths import safe_file_name
+from player.core.atomic import atomic_write
+from player.core.model import Card, Film, Intermission, Playlist
+from player.core.paths import safe_file_name
 
 VLC_EXTENSION = "http://www.videolan.org/vlc/playlist/0"
 VLC_NS = "http://www.videolan.org/vlc/playlist/ns/0/"
@@ -206,7 +206,7 @@ def make_bundle(playlist_path: Path, folder: Path, *, media_dir: str = "media") 
     with the same name get "name (2).ext". Never raises for missing files: they are reported.
     Raises PlaylistError when the playlist cannot be loaded, OSError when `folder` cannot be
     written."""
-    from player.playlist_doc import PlaylistDoc  # ruamel only when bundling
+    from player.organiser.playlist_doc import PlaylistDoc  # ruamel only when bundling
 
     playlist_path = Path(playlist_path).absolute()
     folder = Path(folder).absolute()

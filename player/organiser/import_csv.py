@@ -24,15 +24,15 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from player.model import Location, PlaylistError, Problem, Severity, format_duration
-from player.playlist_doc import (
+from player.core.model import Location, PlaylistError, Problem, Severity, format_duration
+from player.core.playlist_io import find_problems, load_playlist_text
+from player.core.yaml_source import suggest
+from player.organiser.playlist_doc import (
     PlaylistDoc,
     item_for_line,
     item_start_lines,
     relative_or_absolute,
 )
-from player.playlist_io import find_problems, load_playlist_text
-from player.yaml_source import suggest
 
 FILE_COLUMNS = ("file", "film", "path")
 TEXT_COLUMNS = ("title", "director", "country")

@@ -13,7 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.model import Card, Film, Intermission, LocalText, Playlist, Step, Theme, format_duration
+from player.core.model import (
+    Card,
+    Film,
+    Intermission,
+    LocalText,
+    Playlist,
+    Step,
+    StepKind,
+    Theme,
+    format_duration,
+)
 
 # Small fixed words on cards, per language code. Languages not listed fall back to English.
 LABELS: dict[str, dict[str, str]] = {
@@ -195,7 +205,7 @@ def night_cards(
     durations_ms = durations_ms or {}
     out: list[tuple[Step, CardContent]] = []
     for i, step in enumerate(all_steps):
-        if step.kind == "film":
+        if step.kind is StepKind.FILM:
             continue
         next_step = all_steps[i + 1] if i + 1 < len(all_steps) else None
         media_ms = durations_ms.get(step.item.path) if isinstance(step.item, Film) else None

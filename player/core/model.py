@@ -45,6 +45,15 @@ def matched_loudness(lufs: float, target: float, gain_db: float = 0.0) -> float:
     return lufs + min(MAX_BOOST_DB, gain_db + target - lufs)
 
 
+class StepKind(enum.Enum):
+    """What a step of the night is: a card (free, or a film's title card), a film or an
+    intermission."""
+
+    CARD = "card"
+    FILM = "film"
+    INTERMISSION = "intermission"
+
+
 class Follow(enum.Enum):
     """What happens when an item ends: go on by itself, or wait for GO."""
 
@@ -167,7 +176,7 @@ class Card:
     notes: LocalText | None = None
     location: Location = field(default_factory=Location, compare=False)
 
-    kind = "card"
+    kind = StepKind.CARD
 
     @property
     def title(self) -> LocalText:
@@ -186,7 +195,7 @@ class Intermission:
     notes: LocalText | None = None
     location: Location = field(default_factory=Location, compare=False)
 
-    kind = "intermission"
+    kind = StepKind.INTERMISSION
 
     @property
     def title(self) -> LocalText:
@@ -219,7 +228,7 @@ class Film:
     notes: LocalText | None = None
     location: Location = field(default_factory=Location, compare=False)
 
-    kind = "film"
+    kind = StepKind.FILM
 
     @property
     def declared_duration_ms(self) -> int | None:
@@ -316,7 +325,7 @@ class Step:
 
     index: int
     item_index: int
-    kind: str  # "card" | "film" | "intermission"
+    kind: StepKind
     item: Item
     card: Card | None = None
     is_title_card: bool = False
@@ -329,10 +338,12 @@ def steps(playlist: Playlist) -> list[Step]:
         if isinstance(item, Film):
             card = playlist.title_card_for(item)
             if card is not None:
-                out.append(Step(len(out), item_index, "card", item, card, is_title_card=True))
-            out.append(Step(len(out), item_index, "film", item))
+                out.append(
+                    Step(len(out), item_index, StepKind.CARD, item, card, is_title_card=True)
+                )
+            out.append(Step(len(out), item_index, StepKind.FILM, item))
         elif isinstance(item, Card):
-            out.append(Step(len(out), item_index, "card", item, item))
+            out.append(Step(len(out), item_index, StepKind.CARD, item, item))
         else:
-            out.append(Step(len(out), item_index, "intermission", item))
+            out.append(Step(len(out), item_index, StepKind.INTERMISSION, item))
     return out

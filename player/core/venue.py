@@ -2,7 +2,7 @@
 
 A profile is a small YAML file (`--venue PATH`, or `defaults.venue` in a playlist) or the name of
 a built-in (`player/data/venues/NAME.yaml`: default, hd-projector, dci-4k). Pure: reads files
-through `player.yaml_source`, so every mistake comes back as FILE:LINE:COL with a did-you-mean.
+through `player.core.yaml_source`, so every mistake comes back as FILE:LINE:COL with a did-you-mean.
 
 Absent lists (`video_codecs`, `audio_codecs`, `frame_rates`, `audio_channels`) mean "anything
 libvlc decodes". Codec names are ffprobe's (`h264`, `hevc`, `mpeg2video`, `prores`, `aac`...);
@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.model import PlaylistError, Problem
-from player.yaml_source import FieldReader, MapNode, Node, ScalarNode, load_located, suggest
+from player.core.model import PlaylistError, Problem
+from player.core.yaml_source import FieldReader, MapNode, Node, ScalarNode, load_located, suggest
 
-BUILTIN_DIR = Path(__file__).resolve().parent / "data" / "venues"
+BUILTIN_DIR = Path(__file__).resolve().parents[1] / "data" / "venues"
 DEFAULT_NAME = "default"
 
 KEYS = (

@@ -19,8 +19,8 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from player import paths
-from player.atomic import atomic_write
+from player.core import paths
+from player.core.atomic import atomic_write
 
 JOURNAL_VERSION = 1
 

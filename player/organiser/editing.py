@@ -18,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from player.playlist_doc import PlaylistDoc
+from player.organiser.playlist_doc import PlaylistDoc
 
 KINDS = ("film", "card", "intermission")
 

@@ -13,7 +13,7 @@ import platformdirs
 
 APP_NAME = "screening-night"
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # player/
 PROJECT_DIR = PACKAGE_DIR.parent  # the source checkout (installed editable by the set-up)
 PLAYLISTS_DIR = PROJECT_DIR / "playlists"
 ASSETS_DIR = PROJECT_DIR / "assets"

@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
-from player.atomic import atomic_write
-from player.check_run import CheckItem, CheckReport
+from player.core.atomic import atomic_write
+from player.core.model import format_duration as clock
 from player.media import probe as prober
-from player.model import format_duration as clock
+from player.organiser.check_run import CheckItem, CheckReport
 
 POSTER_AT = 0.10  # of the running time: past black leaders and logos, before anything spoils
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from player import paths
+from player.core import paths
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from player.atomic import atomic_write
-from player.model import (
+from player.core.atomic import atomic_write
+from player.core.model import (
     DEFAULT_CARD_MS,
     FORMAT_VERSION,
     MAX_FADE_OUT_MS,
@@ -36,7 +36,7 @@ from player.model import (
     Theme,
     format_duration,
 )
-from player.yaml_source import (
+from player.core.yaml_source import (
     FieldReader,
     MapNode,
     Node,
@@ -679,7 +679,7 @@ def find_problems(playlist: Playlist) -> list[Problem]:
             if isinstance(item.title_card, Card):
                 need_file(item.title_card.background, "card background", loc)
         else:
-            need_file(item.background, f"{item.kind} background", loc)
+            need_file(item.background, f"{item.kind.value} background", loc)
     return problems
 
 

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from html import escape
 
-from player.model import Card, Film, Follow, Intermission, LocalText, Playlist
-from player.schedule import Schedule, ScheduledStep, clock, day_of, length
+from player.core.model import Card, Film, Follow, Intermission, LocalText, Playlist, StepKind
+from player.core.schedule import (
+    DECLARED,
+    UNKNOWN,
+    Schedule,
+    ScheduledStep,
+    clock,
+    day_of,
+    length,
+)
 
-SOURCE_MARK = {"media": "", "declared": " (declared)", "card": "", "unknown": " (unknown)"}
+SOURCE_MARK = {DECLARED: " (declared)", UNKNOWN: " (unknown)"}
 FONT_FAMILY = "Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif"
 
 _CSS = """
@@ -53,7 +61,7 @@ def _describe(playlist: Playlist, row: ScheduledStep) -> tuple[str, str]:
     item = step.item
     parts: list[str] = []
     notes: list[str] = []
-    if step.kind == "film":
+    if step.kind is StepKind.FILM:
         assert isinstance(item, Film)
         titles = _lines(item.title, languages)
         parts.append("<b>" + escape(titles[0] if titles else item.path.name) + "</b>")
@@ -85,7 +93,7 @@ def _describe(playlist: Playlist, row: ScheduledStep) -> tuple[str, str]:
         if playlist.follow_of(item) is Follow.HOLD:
             notes.append("HOLD after: wait for GO")
         notes += _note(item.notes, languages)
-    elif step.kind == "card":
+    elif step.kind is StepKind.CARD:
         card = step.card
         assert isinstance(card, Card)
         if step.is_title_card:

@@ -29,10 +29,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
-from player.atomic import atomic_write
-from player.model import Location, Playlist, PlaylistError, Problem
-from player.playlist_io import find_problems, load_playlist_text
-from player.yaml_source import load_located
+from player.core.atomic import atomic_write
+from player.core.model import Location, Playlist, PlaylistError, Problem
+from player.core.playlist_io import find_problems, load_playlist_text
+from player.core.yaml_source import load_located
 
 # libyaml's C parser when present: comparing lines and finding items must stay cheap, as the
 # editor validates on every keystroke.
@@ -162,7 +162,7 @@ def _same_data(a: str, b: str) -> bool:
 
 class PlaylistDoc:
     """An editable playlist document. `data` is the ruamel tree (a CommentedMap); change it
-    through `player.editing` commands (for undo) or directly, then `save()`.
+    through `player.organiser.editing` commands (for undo) or directly, then `save()`.
 
     Not thread-safe; all calls block briefly (a dump and a load: ~ms for a normal night)."""
 

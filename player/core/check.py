@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from player.media.info import DeepResult, MediaInfo
-from player.model import MAX_BOOST_DB, Film, Severity, matched_loudness
-from player.model import format_duration as clock
-from player.venue import Venue
+from player.core.media_info import DeepResult, MediaInfo
+from player.core.model import MAX_BOOST_DB, Film, Severity, matched_loudness
+from player.core.model import format_duration as clock
+from player.core.venue import Venue
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
