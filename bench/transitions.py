@@ -215,9 +215,9 @@ def run_ours(
 
     from player.core.model import Card, Defaults, Film, Follow, LocalText, Playlist
     from player.media.vlc_backend import VlcBackend
-    from player.qt import controller as controller_module
     from player.qt.controller import ShowController
     from player.qt.output_window import OutputWindow
+    from player.show import engine as controller_module
 
     lead = controller_module.PRESTART_LEAD_MS
     if not preroll:
@@ -249,12 +249,12 @@ def run_ours(
     controller.finished.connect(loop.quit)
     QTimer.singleShot(60_000, loop.quit)
     wait(app, 0.5)
-    controller.jump(0)  # before the start: black, the first film preloaded, waiting for GO
+    controller.engine.jump(0)  # before the start: black, the first film preloaded, waiting for GO
     wait(app, 1.0)
     grab = Grab(grab_file)
     wait(app, 0.5)
     go_at = time.time()
-    controller.go()
+    controller.engine.go()
     loop.exec()
     wait(app, 0.5)
     frames = grab.stop()

@@ -27,6 +27,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     filter(None, [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH")])
 )
 
+from support.rig import make as make_night  # noqa: E402, F401 (the make_night fixture)
 from support.synth import make_clip  # noqa: E402
 from support.xvfb import XvfbError  # noqa: E402
 from support.xvfb import xvfb as player_xvfb  # noqa: E402

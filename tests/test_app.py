@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from player.core.model import Defaults, Film, Follow, LocalText, Playlist
+from player.core.model import Defaults, Film, Follow, LocalText, Outcome, Playlist
 from player.core.schedule import MEDIA, clock
 from player.media import probe
 from player.media.vlc_backend import VlcBackend
@@ -89,19 +89,20 @@ def test_each_film_is_probed_once_and_console_and_as_run_share_one_plan(
 
     assert calls == {a: 1, b: 1}  # the controller probed; the check read what it found
     assert probe.run_counts["ffprobe"] - runs_before == 2
-    schedule = controller.schedule
+    schedule = controller.engine.schedule
     assert [item.duration_source for item in schedule.items] == [MEDIA, MEDIA]
-    assert start_cells(console) == [clock(item.start_ms) for item in schedule.items]
-    assert start_cells(console)[0] == "20:00:00"  # before GO: the playlist's own start
+    # Before GO: not yesterday's 20:00, and not re-timed in silence: times from GO, said so.
+    assert start_cells(console) == ["+0:00", "+0:02"]
+    assert console.late_label.text() == "rehearsal: timed from GO"
     assert console.table.item(1, COL_LENGTH).text() == "0:02"  # measured, not the declared 1:00
 
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
         console.go()
     shown = start_cells(console)
-    assert shown == [clock(item.start_ms) for item in controller.schedule.items]
+    assert shown == [clock(item.start_ms) for item in controller.engine.schedule.items]
     assert shown[0] != "20:00:00"  # timed from the GO
     entries = asrun.read(controller.as_run_path)
-    assert [e.outcome for e in entries] == ["played", "played"]
+    assert [e.outcome for e in entries] == [Outcome.PLAYED, Outcome.PLAYED]
     for entry, cell in zip(entries, shown, strict=True):
         planned = datetime.fromisoformat(entry.planned_start)
         assert planned.strftime("%H:%M:%S") == cell  # the as-run log has the console's plan
@@ -121,10 +122,11 @@ def test_the_resume_offer_reads_the_journal_the_controller_uses(
     show = opened(playlist, journal_path=given)
     console, controller = show.console, show.controller
     if interrupted_in == "given":
-        assert controller.resume_point == (1, 0)
+        point = controller.engine.resume_point
+        assert (point.step_index, point.position_ms) == (1, 0)
         assert console.resume_bar.isVisibleTo(console)
         assert "#2 B" in console.resume_label.text()
     else:  # another journal's state is not this show's
-        assert controller.resume_point is None
+        assert controller.engine.resume_point is None
         assert not console.resume_bar.isVisibleTo(console)
         assert "Resume offered" not in console.log_view.toPlainText()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from player.core.cards import (
+    CardKind,
     card_content,
     format_countdown,
     format_duration,
@@ -54,7 +55,7 @@ def test_title_card_has_the_title_in_the_nights_language_order(languages):
     step = steps(night)[1]
     assert step.is_title_card
     content = card_content(night, step)
-    assert content.kind == "title"
+    assert content.kind is CardKind.TITLE
     assert content.lines == tuple((lang, TITLE[lang]) for lang in languages)
     assert content.details[0] == "Tong Hua"
     assert "2024" in content.details[1]
@@ -74,7 +75,7 @@ def test_running_time_comes_from_the_media_with_trims_applied():
 def test_free_card_text_per_language_and_plain_text():
     night = make_night(("fr", "en", "zh"))
     content = card_content(night, steps(night)[0])
-    assert content.kind == "text"
+    assert content.kind is CardKind.TEXT
     assert content.lines == (("fr", "Bienvenue"), ("en", "Welcome"), ("zh", "欢迎"))
     assert content.details == ()
 
@@ -84,7 +85,7 @@ def test_intermission_has_countdown_and_next_item():
     all_steps = steps(night)
     pause = next(s for s in all_steps if s.kind is StepKind.INTERMISSION)
     content = card_content(night, pause, next_step=all_steps[pause.index + 1])
-    assert content.kind == "intermission"
+    assert content.kind is CardKind.INTERMISSION
     assert content.countdown_ms == 600_000
     assert [lang for lang, _ in content.lines] == ["zh", "fr", "en"]  # default wording
     assert content.next_up == tuple((lang, TITLE[lang]) for lang in ("zh", "fr", "en"))
@@ -96,12 +97,12 @@ def test_replacing_title_card_and_neutral_card():
     step = steps(night)[1]
     content = card_content(night, step)
     assert (content.kind, content.lines, content.details) == (
-        "text",
+        CardKind.TEXT,
         (("", "A film by friends"),),
         (),
     )
     neutral = neutral_card(night, "The film could not be played")
-    assert neutral.kind == "neutral"
+    assert neutral.kind is CardKind.NEUTRAL
     assert neutral.lines[0] == ("zh", "短片之夜")
     assert neutral.details == ("The film could not be played",)
 

@@ -1,4 +1,4 @@
-"""An internal error inside the show controller (a bug, or a library raising where it should not)
+"""An internal error inside the show engine (a bug, or a library raising where it should not)
 with the real libvlc backend on generated clips: the show goes on by itself, and a recovery that
 fails too cannot loop."""
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from player.core.model import Defaults, Film, Follow, LocalText, Playlist
+from player.core.model import Defaults, Film, Follow, LocalText, Outcome, Playlist
 from player.core.sequencer import Phase
 from player.media.vlc_backend import VlcBackend
-from player.qt import controller as controller_module
 from player.qt.controller import ShowController
+from player.show import engine as engine_module
 from support.synth import make_clip
 
 NIGHT_TIMEOUT_MS = 40_000
@@ -66,7 +66,7 @@ def fail_first_open(monkeypatch, controller: ShowController, path: Path) -> list
     return opened
 
 
-def outcomes(controller) -> list[tuple[str, str]]:
+def outcomes(controller) -> list[tuple[str, Outcome]]:
     return [(Path(e.file).stem, e.outcome) for e in controller.entries]
 
 
@@ -76,9 +76,9 @@ def test_an_internal_error_starting_a_film_fails_it_and_the_show_goes_on(
     a, b = two_films
     opened = fail_first_open(monkeypatch, controller, a)
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.start()
+        controller.engine.go()
     assert opened[0] == a  # the failing call did happen
-    assert outcomes(controller) == [(a.stem, "failed"), (b.stem, "played")]
+    assert outcomes(controller) == [(a.stem, Outcome.FAILED), (b.stem, Outcome.PLAYED)]
     assert "internal error" in controller.entries[0].error
     internal = [p for p in controller.problems if p.startswith("The show engine")]
     assert internal == [
@@ -98,34 +98,36 @@ def test_a_recovery_that_fails_too_does_not_loop_and_skip_goes_on(
         raise RuntimeError("a bug in the neutral card")
 
     # The recovery from the failed start shows the neutral card: that fails as well.
-    monkeypatch.setattr(controller_module, "neutral_card", broken_neutral_card)
-    controller.start()  # returns: no endless chain of recoveries
+    monkeypatch.setattr(engine_module, "neutral_card", broken_neutral_card)
+    controller.engine.go()  # returns: no endless chain of recoveries
     assert controller.problems[-1] == (
         "The show engine met an internal error; it could not recover by itself: "
         "press Skip to go on."
     )
-    assert outcomes(controller) == [(a.stem, "failed")]
+    assert outcomes(controller) == [(a.stem, Outcome.FAILED)]
     assert controller.status.phase is Phase.CARD  # held on the failed film's recovery
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.skip()
-    assert outcomes(controller) == [(a.stem, "failed"), (b.stem, "played")]
+        controller.engine.skip()
+    assert outcomes(controller) == [(a.stem, Outcome.FAILED), (b.stem, Outcome.PLAYED)]
 
 
-def test_an_event_that_raises_does_not_hold_back_the_next(controller, monkeypatch):
-    """libvlc's events reach the controller through an inbox drained on the GUI thread: one that
-    raises while handled is logged, and the ones queued behind it are handled in the same turn
-    (not left until some later event wakes the inbox again)."""
-    from player.media.backend import TimeChanged
+def test_a_callback_that_raises_does_not_hold_back_the_next(qtbot, controller):
+    """libvlc's events reach the engine through the Qt clock's inbox, drained on the GUI
+    thread: one that raises while handled is logged, and the ones queued behind it run in the
+    same turn (not left until some later event wakes the inbox again)."""
+    import threading
 
-    handled: list[object] = []
+    handled: list[int] = []
 
-    def handle(event) -> None:
-        handled.append(event)
-        if len(handled) == 1:
-            raise RuntimeError("a bug handling this event")
+    def first() -> None:
+        handled.append(1)
+        raise RuntimeError("a bug handling this event")
 
-    monkeypatch.setattr(controller, "_on_backend_event", handle)
-    events = [TimeChanged(1, 0, 100), TimeChanged(1, 0, 350)]
-    controller._inbox.extend(events)
-    controller._drain_inbox()
-    assert handled == events
+    def post_both() -> None:  # from another thread, as libvlc's are
+        controller.clock.call_soon_threadsafe(first)
+        controller.clock.call_soon_threadsafe(lambda: handled.append(2))
+
+    thread = threading.Thread(target=post_both)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: handled == [1, 2], timeout=2_000)

@@ -1,7 +1,7 @@
 """Fades: a film's own `fade_out` at its end, and the operator's fade to black, picture and sound
-together. The controller with the scripted backend (levels it was given), then the real thing:
-the sound `rehearse` captured, and the picture grabbed off a real output window (libvlc's adjust
-filter under Xvfb)."""
+together. The engine on the manual clock with the scripted backend (the levels it was given),
+then the real thing: the sound `rehearse` captured, and the picture grabbed off a real output
+window (libvlc's adjust filter under Xvfb)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from conftest import rehearse, wav_levels_db, xvfb
 
 from player.core.model import Card, Defaults, Film, Follow, LocalText, Playlist
 from player.core.sequencer import Phase
-from player.media.fake import FakeBackend, Script
-from player.qt.controller import FADE_FLOOR_DB, ShowController
+from player.media.fake import Script
+from player.show import fades
 from support.synth import make_clip
 
 
@@ -34,105 +34,79 @@ def night(*items, title_cards=False) -> Playlist:
     )
 
 
-@pytest.fixture
-def scripted(tmp_path, qtbot):
-    made = []
-
-    def make(playlist: Playlist, durations: dict[Path, int]):
-        fake = FakeBackend(scripts={p: Script(duration_ms=ms) for p, ms in durations.items()})
-        controller = ShowController(
-            playlist,
-            backend=fake,
-            as_run_path=tmp_path / "as-run.jsonl",
-            journal_path=tmp_path / "journal.json",
-            measure=False,
-        )
-        made.append(controller)
-        return controller, fake
-
-    yield make
-    for controller in made:
-        controller.close()
+def fading(n) -> tuple[float, float]:
+    """(picture level, sound dB) of the film on screen."""
+    deck = n.backend.deck(n.status.screen.slot)
+    return deck.picture, deck.level_db
 
 
-def run_to(qtbot, fake: FakeBackend, slot: int, ms: int) -> None:
-    """Let the scripted film in `slot` reach `ms` of its file."""
-    while fake.time_ms(slot) is not None and fake.time_ms(slot) < ms:
-        fake.advance(min(100, ms - fake.time_ms(slot)))
-        qtbot.wait(2)
+def test_a_films_fade_out_takes_picture_and_sound_down_to_its_end(make_night):
+    # On the manual clock: the fake film's position moves with it, so levels are exact.
+    a, b = Path("/films/a.mp4"), Path("/films/b.mp4")
+    n = make_night(
+        night(film(a, fade_out_ms=1_000), film(b)), {"a": Script(3_000), "b": Script(3_000)}
+    )
+    n.engine.set_volume_trim_db(-6.0)
+    n.engine.go()
+    n.advance(2_000)
+    assert fading(n) == (1.0, -6.0)  # not yet
+    n.advance(400)  # 400 ms into its 1 s fade: 40 % down, picture and sound together
+    picture, db = fading(n)
+    assert picture == pytest.approx(0.6, abs=0.05)
+    assert db == pytest.approx(fades.sound_db(-6.0, 0.4), abs=2.5)
+    n.advance(599)
+    picture, db = fading(n)
+    assert picture < 0.05 and db < -55.0
+    n.advance(1)  # its end: the next film, at the night's level and in full
+    assert n.status.step_index == 1 and fading(n) == (1.0, -6.0)
+    n.advance(2_500)
+    assert fading(n) == (1.0, -6.0)  # b has no fade of its own
 
 
-def test_a_films_fade_out_takes_picture_and_sound_down_to_its_end(scripted, qtbot, tmp_path):
-    a, b = tmp_path / "a.mp4", tmp_path / "b.mp4"
-    controller, fake = scripted(night(film(a, fade_out_ms=1_000), film(b)), {a: 3_000, b: 3_000})
-    controller.set_volume_trim_db(-6.0)
-    controller.start()
-    qtbot.wait(20)
-    slot = controller._playing.deck.slot
-    run_to(qtbot, fake, slot, 1_400)  # not yet within 500 ms of its fade
-    qtbot.wait(100)
-    assert (fake.picture_level(slot), fake.level_db(slot)) == (1.0, -6.0)
-
-    pictures, levels = [], []
-    run_to(qtbot, fake, slot, 2_600)  # 400 ms into its 1 s fade
-    for _ in range(5):
-        qtbot.wait(40)
-        pictures.append(fake.picture_level(slot))
-        levels.append(fake.level_db(slot))
-    # going down, from about 60 % (the fade follows the film's clock between its reports)
-    assert pictures == sorted(pictures, reverse=True) and len(set(pictures)) > 1
-    assert 0.0 <= pictures[-1] < pictures[0] <= 0.65
-    assert all(FADE_FLOOR_DB <= db < -6.0 for db in levels)
-    assert levels == sorted(levels, reverse=True)
-
-    qtbot.waitUntil(lambda: fake.picture_level(slot) == 0.0, timeout=3_000)
-    assert fake.level_db(slot) == FADE_FLOOR_DB
-    run_to(qtbot, fake, slot, 3_000)  # its end: the next film, at the night's level
-    qtbot.waitUntil(lambda: controller.status.step_index == 1, timeout=3_000)
-    nxt = controller._playing.deck.slot
-    assert (fake.picture_level(nxt), fake.level_db(nxt)) == (1.0, -6.0)
-    qtbot.wait(300)
-    assert fake.picture_level(nxt) == 1.0  # b has no fade of its own
-
-
-def test_the_operators_fade_goes_on_from_where_the_films_fade_got(scripted, qtbot, tmp_path):
-    a = tmp_path / "a.mp4"
-    controller, fake = scripted(night(film(a, fade_out_ms=2_000)), {a: 4_000})
-    controller.start()
-    qtbot.wait(20)
-    slot = controller._playing.deck.slot
-    run_to(qtbot, fake, slot, 3_000)  # half way into its own fade
-    qtbot.waitUntil(lambda: fake.picture_level(slot) <= 0.5, timeout=2_000)
-    got = fake.picture_level(slot)
-    controller.fade_out(400)
+def test_the_operators_fade_goes_on_from_where_the_films_fade_got(make_night):
+    a = Path("/films/a.mp4")
+    n = make_night(night(film(a, fade_out_ms=2_000)), {"a": Script(4_000)})
+    n.engine.go()
+    n.advance(3_000)  # half way into its own fade
+    got, _ = fading(n)
+    assert got == pytest.approx(0.5, abs=0.05)
+    n.engine.fade(400)
     seen = [got]
-    while controller.status.phase is Phase.FADING:
-        if fake.picture_level(slot) is not None:
-            seen.append(fake.picture_level(slot))
-        qtbot.wait(20)
+    while n.status.phase is Phase.FADING:
+        n.advance(fades.FADE_STEP_MS)
+        if n.status.screen.slot is not None and n.backend.deck(n.status.screen.slot):
+            seen.append(fading(n)[0])
     assert seen == sorted(seen, reverse=True)  # never back up to full picture
-    assert seen[-1] < 0.2
-    assert controller.status.phase is Phase.BLACK
+    assert seen[-1] < 0.1
+    assert n.status.phase is Phase.BLACK
 
 
-def test_a_card_fades_to_black_on_screen(scripted, qtbot, tmp_path):
+def test_a_card_fades_to_black_on_screen(qtbot, tmp_path):
+    from player.media.vlc_backend import VlcBackend
+    from player.qt.controller import ShowController
     from player.qt.output_window import OutputWindow
 
     hold = Card("doors", LocalText.of("Doors open"), None, hold=True)
-    controller, _ = scripted(night(hold, Card("end", LocalText.of("The end"), 5_000)), {})
+    controller = ShowController(
+        night(hold, Card("end", LocalText.of("The end"), 5_000)),
+        backend=VlcBackend(video=False, audio="dummy"),
+        as_run_path=tmp_path / "as-run.jsonl",
+        journal_path=tmp_path / "journal.json",
+        measure=False,
+    )
     window = OutputWindow(controller, windowed=True)
     qtbot.addWidget(window)
     window.allow_close()
     levels: list[float] = []
-    controller.card_level_changed.connect(levels.append)
-    controller.start()
+    controller.status_changed.connect(lambda _s: levels.append(window.card_view.level))
+    controller.engine.start()
     assert window.page == "card" and window.card_view.level == 1.0
     before = window.card_view.grab().toImage()
-    controller.fade_out(300)
+    controller.engine.fade(300)
     qtbot.waitUntil(lambda: controller.status.phase is not Phase.FADING, timeout=3_000)
-    assert levels[0] > levels[-1] == 0.0 and levels == sorted(levels, reverse=True)
-    middle = [x for x in levels if 0.2 < x < 0.8]
-    assert middle, levels  # a fade, not a cut
+    faded = [x for x in levels if x < 1.0]
+    assert faded and faded == sorted(faded, reverse=True)
+    assert [x for x in faded if 0.2 < x < 0.8], levels  # a fade, not a cut
     assert window.page == "black"
 
     # the card view itself: half level is half as bright, and a new card is drawn in full
@@ -143,8 +117,9 @@ def test_a_card_fades_to_black_on_screen(scripted, qtbot, tmp_path):
     full = before.pixelColor(lightest, y).lightness()
     assert full > 100
     assert half.pixelColor(lightest, y).lightness() == pytest.approx(full / 2, abs=8)
-    controller.go()  # the held card's GO: the next card comes up at full level
+    controller.engine.go()  # GO after the stop: the next card comes up at full level
     assert window.card_view.level == 1.0
+    controller.close()
 
 
 @pytest.fixture(scope="module")
@@ -210,20 +185,13 @@ grab = subprocess.Popen(
     ["ffmpeg", "-v", "error", "-f", "x11grab", "-draw_mouse", "0", "-framerate", "25",
      "-video_size", f"{W}x{H}", "-i", display + "+0,0", "-t", "8", "-f", "rawvideo",
      "-pix_fmt", "gray", str(folder / "grab.raw")])
-end = time.monotonic() + 0.5
-while time.monotonic() < end:
-    app.processEvents()
-    time.sleep(0.005)
+from support.qtloop import run_for, run_until
+run_for(0.5)
 done = []
 controller.finished.connect(lambda: done.append(1))
-controller.start()
-end = time.monotonic() + 20
-while not done and time.monotonic() < end:
-    app.processEvents()
-    time.sleep(0.005)
-while grab.poll() is None:  # the black page after the night is drawn too
-    app.processEvents()
-    time.sleep(0.005)
+controller.engine.go()
+run_until(lambda: bool(done), 20)
+run_until(lambda: grab.poll() is not None, 30)  # the black page after the night is drawn too
 controller.close()
 window.allow_close()
 raw = (folder / "grab.raw").read_bytes()

@@ -14,7 +14,7 @@ from conftest import xvfb
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from player.core.cards import card_content
+from player.core.cards import CardKind, card_content
 from player.core.model import Card, LocalText, Playlist, steps
 from player.qt.output_window import OutputWindow
 
@@ -180,9 +180,9 @@ def test_follows_the_real_controller_live_countdown_then_black(qtbot, tmp_path):
     qtbot.addWidget(w)
     w.show()
     try:
-        controller.start()
+        controller.engine.go()
         qtbot.waitUntil(lambda: w.page == "card", timeout=5_000)
-        assert w.card_view.content.kind == "intermission"
+        assert w.card_view.content.kind is CardKind.INTERMISSION
         qtbot.waitUntil(lambda: (w.card_view.remaining_ms or 10_000) < 1_500, timeout=5_000)
         with qtbot.waitSignal(controller.finished, timeout=10_000):
             pass

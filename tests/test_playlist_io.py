@@ -15,7 +15,6 @@ from player.core.playlist_io import (
     find_problems,
     load_playlist,
     load_playlist_text,
-    save_playlist,
 )
 
 
@@ -234,15 +233,6 @@ def test_fade_out_forms(keys, fade_ms):
     assert film.fade_out_ms == fade_ms
 
 
-def test_fade_out_is_written_only_when_there_is_one(tmp_path):
-    night = load_playlist(write(tmp_path, f"{FILM}out: 0:30\n    fade_out: 0:02.5\n"))
-    text = playlist_io.dump_playlist(night)
-    assert "  out: 30\n  fade_out: 2.5\n" in text  # next to its 'out', in seconds
-    assert load_playlist_text(text, tmp_path / "night.yaml") == night
-    none = load_playlist(write(tmp_path, f"{FILM}fade_out: 0\n", "none.yaml"))
-    assert "fade_out" not in playlist_io.dump_playlist(none)
-
-
 def test_all_problems_at_once(tmp_path):
     text = "version: 1\ntitel: x\nitems:\n  - film: a\n    gain_db: loud\n  - card: {}\n"
     with pytest.raises(PlaylistError) as info:
@@ -330,45 +320,6 @@ def test_find_problems_missing_files_and_trims(tmp_path):
     assert any(line == 7 and "film not found" in m for line, m in messages)
     assert any(line == 7 and "subtitle file not found" in m for line, m in messages)
     assert any(line == 9 and "not a file" in m for line, m in messages)
-
-
-def test_save_load_round_trip(tmp_path):
-    source = load_playlist(write(tmp_path, VALID))
-    target = tmp_path / "saved.yaml"
-    save_playlist(source, target)
-    again = load_playlist(target)
-    assert again == source  # frozen dataclasses: every field, including ids and paths
-
-
-def test_round_trip_of_demo_night(tmp_path):
-    source = load_playlist(DEMO_PLAYLIST)
-    text = playlist_io.dump_playlist(source, DEMO_PLAYLIST.parent)
-    again = load_playlist_text(text, DEMO_PLAYLIST)
-    assert again == source
-
-
-def test_save_keeps_backup_and_is_atomic(tmp_path, monkeypatch):
-    source = load_playlist(write(tmp_path, VALID))
-    target = tmp_path / "night-out.yaml"
-    target.write_text("old contents\n", encoding="utf-8")
-    save_playlist(source, target)
-    assert (tmp_path / "night-out.yaml.bak").read_text(encoding="utf-8") == "old contents\n"
-    saved = target.read_text(encoding="utf-8")
-
-    # A failure half-way (the disk fills while writing) leaves the old file intact and no
-    # temporary file behind.
-    def failing_fsync(fd):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", failing_fsync)
-    with pytest.raises(OSError):
-        save_playlist(source, target)
-    assert target.read_text(encoding="utf-8") == saved
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "night-out.yaml",
-        "night-out.yaml.bak",
-        "night.yaml",
-    ]
 
 
 def test_schema_keys_match_the_loader():

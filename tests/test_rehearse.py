@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from player.media.probe import probe
-from player.show import journal
+from player.show import asrun, journal
 from support.synth import make_clip
 
 PY = sys.executable
@@ -190,3 +190,58 @@ def test_resume_after_kill_9_continues_the_same_film(tmp_path):
     expected_ms = probe(film_b).duration_ms - at_kill["position_ms"] + probe(film_c).duration_ms
     played_ms = sound_ms(sound)
     assert expected_ms * 0.7 <= played_ms <= expected_ms + 300, (played_ms, expected_ms)
+
+
+def test_the_night_rehearsed_for_real_keeps_the_engine_s_timeline(night_dir, tmp_path):
+    """The same night on the manual clock (the scripted backend, films as long as ffprobe says)
+    and for real (`rehearse`: real libvlc, real time): each step lasts the same within 100 ms."""
+    from datetime import datetime
+    from itertools import pairwise
+
+    from player.commands.rehearse import HeldTaker
+    from player.core.playlist_io import load_playlist
+    from player.media.fake import FakeBackend, Script
+    from player.show.clock import ManualClock
+    from player.show.engine import ShowEngine
+    from player.show.measure import KnownMeasurer
+    from player.show.status import ShowListener
+
+    extra = "  follow: hold\n"  # every film waits for GO: rehearse takes each hold as GO
+    playlist_path = write_night(night_dir, ["one.mp4", "two: 二.mp4", "one.mp4"], extra)
+    real_log = tmp_path / "real.jsonl"
+    result = rehearse(playlist_path, "--as-run", real_log)
+    assert result.returncode == 0, result.stderr
+
+    playlist = load_playlist(playlist_path)
+    durations = {film.path: probe(film.path).duration_ms for film in playlist.films()}
+    clock = ManualClock()
+    backend = FakeBackend(clock, {path: Script(ms) for path, ms in durations.items()})
+    holds = HeldTaker(clock, playlist.defaults.card_ms)
+
+    class Holds(ShowListener):
+        def status_changed(self, status) -> None:
+            holds.status_changed(status)
+
+    engine = ShowEngine(
+        playlist,
+        backend,
+        clock,
+        listener=Holds(),
+        as_run_path=tmp_path / "manual.jsonl",
+        journal_path=tmp_path / "journal.json",
+        measurer=KnownMeasurer(durations),
+    )
+    holds.engine = engine
+    clock.advance(0)
+    engine.go()
+    clock.advance(60_000)
+    engine.close()
+
+    def step_lengths(path: Path) -> list[int]:
+        starts = [datetime.fromisoformat(e.started_at) for e in asrun.read(path)]
+        return [round((b - a).total_seconds() * 1000) for a, b in pairwise(starts)]
+
+    manual, real = step_lengths(tmp_path / "manual.jsonl"), step_lengths(real_log)
+    assert len(manual) == len(real) == 5  # three films, two title cards... and holds between
+    for planned, played in zip(manual, real, strict=True):
+        assert abs(played - planned) <= 100, (manual, real)

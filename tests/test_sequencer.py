@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from player.core.model import Card, Defaults, Film, Follow, Intermission, LocalText, Playlist, steps
+from player.core.model import (
+    Card,
+    Defaults,
+    Film,
+    Follow,
+    Intermission,
+    LocalText,
+    Outcome,
+    Playlist,
+    steps,
+)
 from player.core.sequencer import (
     Back,
     Blackout,
@@ -99,16 +109,16 @@ def test_auto_night_plays_every_step_in_order():
     seq = seq_for(pl)
     log = run_to_end(seq, seq.handle(Start()))
     assert played(log) == [
-        (0, "played"),
-        (1, "played"),
-        (2, "played"),
-        (3, "played"),
-        (4, "played"),
+        (0, Outcome.PLAYED),
+        (1, Outcome.PLAYED),
+        (2, Outcome.PLAYED),
+        (3, Outcome.PLAYED),
+        (4, Outcome.PLAYED),
     ]
     assert [e.step_index for e in log if isinstance(e, PlayFilm)] == [2, 4]
     assert isinstance(log[-1], Finished) and isinstance(log[-2], ShowBlack)
-    assert seq.status().phase is Phase.FINISHED
-    assert seq.status().step is None
+    assert seq.phase is Phase.FINISHED
+    assert seq.index == len(seq.steps)  # past the last step: nothing on
 
 
 def test_title_card_preloads_its_film_behind_it():
@@ -131,7 +141,7 @@ def test_tokens_drop_a_late_ended_from_a_skipped_film():
     seq.handle(Start())
     old = seq.token
     effects = seq.handle(Skip())
-    assert (0, "skipped") in played(effects)
+    assert (0, Outcome.SKIPPED) in played(effects)
     assert isinstance(effects[0], StopMedia)
     assert first(effects, PlayFilm).step_index == 1
     assert seq.handle(MediaEnded(old)) == []
@@ -171,9 +181,9 @@ def test_hold_after_a_film_shows_next_title_card_held_with_film_preloaded():
     assert seq.state is State.HOLDING and seq.index == 2
     assert first(effects, ShowCard).duration_ms is None
     assert first(effects, PreloadFilm).step_index == 3
-    assert seq.status().next_step_index == 3
+    assert seq.next_index == 3
     go = seq.handle(Go())
-    assert (2, "played") in played(go)
+    assert (2, Outcome.PLAYED) in played(go)
     assert first(go, PlayFilm).step_index == 3
 
 
@@ -182,7 +192,7 @@ def test_hold_before_a_film_with_no_card_shows_black_and_preloads():
     seq.handle(Start())
     effects = seq.handle(MediaEnded(seq.token))
     assert kinds(effects)[-2:] == ["ShowBlack", "PreloadFilm"]
-    assert seq.state is State.HOLDING and seq.status().phase is Phase.HOLDING
+    assert seq.state is State.HOLDING and seq.phase is Phase.HOLDING
     assert seq.handle(MediaEnded(seq.token)) == []  # nothing plays while holding
     assert first(seq.handle(Go()), PlayFilm).step_index == 1
 
@@ -214,7 +224,7 @@ def test_intermission_counts_down_and_follows_its_mode():
     effects = seq.handle(Start())
     card = first(effects, ShowCard)
     assert card.countdown and card.duration_ms == 60_000
-    assert seq.status().phase is Phase.INTERMISSION
+    assert seq.phase is Phase.INTERMISSION
     assert first(effects, PreloadFilm).step_index == 1
     effects = seq.handle(CardElapsed(seq.token))
     assert seq.state is State.HOLDING and not any(isinstance(e, PlayFilm) for e in effects)
@@ -224,11 +234,11 @@ def test_failure_shows_neutral_card_then_goes_on_by_itself():
     seq = seq_for(night(film("a", follow=Follow.HOLD), film("b"), title_cards=False))
     seq.handle(Start())
     effects = seq.handle(MediaFailed(seq.token, "cannot open"))
-    assert played(effects) == [(0, "failed")]
+    assert played(effects) == [(0, Outcome.FAILED)]
     assert first(effects, StepEnded).error == "cannot open"
     neutral = first(effects, ShowNeutral)
     assert neutral.duration_ms == 3_000
-    assert seq.status().phase is Phase.CARD
+    assert seq.phase is Phase.CARD
     # goes on even though the failed film said hold
     assert first(seq.handle(CardElapsed(seq.token)), PlayFilm).step_index == 1
 
@@ -237,15 +247,15 @@ def test_pause_and_resume_a_film_and_a_card():
     seq = seq_for(night(film("a")))
     seq.handle(Start())
     assert seq.handle(TogglePause()) == [PauseMedia(seq.token, True)]
-    assert seq.state is State.PAUSED and seq.status().paused
+    assert seq.state is State.PAUSED and (seq.state is State.PAUSED)
     assert seq.handle(CardElapsed(seq.token)) == []  # the timer is paused
     assert seq.handle(TogglePause()) == [PauseMedia(seq.token, False)]
     assert seq.state is State.CARD
     seq.handle(CardElapsed(seq.token))
     seq.handle(TogglePause())
-    assert seq.status().phase is Phase.PAUSED
+    assert seq.phase is Phase.PAUSED
     # a film that ends while paused (race with the pause) still ends
-    assert played(seq.handle(MediaEnded(seq.token))) == [(1, "played")]
+    assert played(seq.handle(MediaEnded(seq.token))) == [(1, Outcome.PLAYED)]
 
 
 def test_fade_out_then_black_and_go_continues():
@@ -253,10 +263,10 @@ def test_fade_out_then_black_and_go_continues():
     seq.handle(Start())
     effects = seq.handle(FadeOut(2_000))
     assert effects == [Fade(seq.token, 2_000)]
-    assert seq.status().phase is Phase.FADING
+    assert seq.phase is Phase.FADING
     effects = seq.handle(FadeDone(seq.token))
-    assert played(effects) == [(0, "stopped")]
-    assert seq.state is State.BLACK and seq.status().next_step_index == 1
+    assert played(effects) == [(0, Outcome.STOPPED)]
+    assert seq.state is State.BLACK and seq.next_index == 1
     assert first(effects, PreloadFilm).step_index == 1
     assert first(seq.handle(Go()), PlayFilm).step_index == 1
 
@@ -276,7 +286,7 @@ def test_stop_a_held_card_counts_it_stopped():
     seq = seq_for(night(Card("c", LocalText.of("x"), None, hold=True), film("a")))
     seq.handle(Start())
     effects = seq.handle(Stop())
-    assert played(effects) == [(0, "stopped")]
+    assert played(effects) == [(0, Outcome.STOPPED)]
     assert seq.state is State.BLACK and seq.index == 1
 
 
@@ -284,7 +294,7 @@ def test_skip_while_holding_skips_the_armed_step():
     seq = seq_for(night(film("a"), film("b"), title_cards=False, follow=Follow.HOLD))
     seq.handle(Start(held=True))
     effects = seq.handle(Skip())
-    assert played(effects) == [(0, "skipped")]
+    assert played(effects) == [(0, Outcome.SKIPPED)]
     assert seq.state is State.HOLDING and seq.index == 1
     assert first(effects, PreloadFilm).step_index == 1
 
@@ -296,7 +306,7 @@ def test_back_replays_the_previous_step():
         seq.handle(CardElapsed(seq.token) if seq.state is State.CARD else MediaEnded(seq.token))
     assert seq.index == 3 and seq.state is State.FILM
     effects = seq.handle(Back())
-    assert played(effects) == [(3, "skipped")]
+    assert played(effects) == [(3, Outcome.SKIPPED)]
     assert first(effects, ShowCard).step_index == 2
     assert seq.index == 2
     seq.handle(Back())
@@ -321,7 +331,7 @@ def test_jump_runs_now_during_the_show_and_arms_when_idle():
     seq.handle(Go())
     assert seq.index == 2 and seq.state is State.FILM
     effects = seq.handle(Jump(0))
-    assert played(effects) == [(2, "skipped")]
+    assert played(effects) == [(2, Outcome.SKIPPED)]
     assert first(effects, PlayFilm).step_index == 0
     assert seq.handle(Jump(7)) == []
     assert seq.handle(Jump(-1)) == []
@@ -332,7 +342,7 @@ def test_blackout_is_an_overlay_the_show_goes_on_under():
     seq.handle(Start())
     assert seq.handle(SetBlackout(True)) == [Blackout(seq.token, True)]
     assert seq.handle(SetBlackout(True)) == []
-    assert seq.status().blackout
+    assert seq.blackout
     assert first(seq.handle(MediaEnded(seq.token)), PlayFilm).step_index == 1
     assert seq.handle(SetBlackout(False)) == [Blackout(seq.token, False)]
 
@@ -368,7 +378,7 @@ EVENTS = [
     FadeOut(500),
     SetBlackout(True),
     "ended",
-    "failed",
+    Outcome.FAILED,
     "elapsed",
     "fade_done",
     "stale",
@@ -391,7 +401,7 @@ def reach(state: State) -> Sequencer:
         State.FILM: [Start(), Go(), "elapsed"],
         State.PAUSED: [Start(), Go(), "elapsed", TogglePause()],
         State.FADING: [Start(), Go(), "elapsed", FadeOut(500)],
-        State.RECOVERING: [Start(), Go(), "elapsed", "failed"],
+        State.RECOVERING: [Start(), Go(), "elapsed", Outcome.FAILED],
         State.BLACK: [Start(), Go(), "elapsed", Stop()],
         State.INTERMISSION: [Start(), Go(), "elapsed", "ended", Go()],
         State.FINISHED: [Start(), Jump(5), Go(), "ended"],
@@ -406,7 +416,7 @@ def token_event(seq: Sequencer, event):
     match event:
         case "ended":
             return MediaEnded(seq.token)
-        case "failed":
+        case Outcome.FAILED:
             return MediaFailed(seq.token, "broken")
         case "elapsed":
             return CardElapsed(seq.token)
@@ -432,8 +442,7 @@ def test_every_event_in_every_state(state, event):
         return
     # Whatever happened, the screen always has something defined on it, and a running film
     # or card always has a way to end.
-    status = seq.status()
-    assert status.phase in Phase
+    assert seq.phase in Phase
     if seq.state in (State.CARD, State.INTERMISSION, State.RECOVERING, State.FILM):
         assert seq.index is not None and 0 <= seq.index < len(seq.steps)
     for effect in effects:
@@ -453,4 +462,4 @@ def test_the_night_can_always_be_brought_to_its_end(state):
     effects = seq.handle(Go()) if seq.state in (State.BLACK, State.IDLE) else []
     if seq.state is not State.FINISHED:
         run_to_end(seq, effects)
-    assert seq.status().phase is Phase.FINISHED
+    assert seq.phase is Phase.FINISHED

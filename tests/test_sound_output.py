@@ -42,11 +42,7 @@ window.setGeometry(0, 0, 320, 240)
 window.show()
 
 
-def pump(seconds):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.005)
+from support.qtloop import run_for as pump
 
 
 def wait_for(kind, media_id):

@@ -140,7 +140,7 @@ def test_stop_silences_later_events(backend, events, clip2s):
     while not events.q.empty():
         drained.append(events.q.get_nowait()[1])
     assert not [e for e in drained if isinstance(e, Ended) and e.media_id == mid]
-    assert backend.time_ms(0) is None
+    assert backend.length_ms(0) is None  # the slot is empty
 
 
 # ---- gain and level, measured in the captured sound -----------------------------------------

@@ -1,7 +1,9 @@
 """`screening-night rehearse PLAYLIST`: play the whole night in real time with no window.
 
-libvlc with a dummy video output; sound to a WAV (`--audio-out`) or to nowhere. Cards are timed
-as in the show and `hold` points are taken as GO after their card. One line per step as it goes.
+The same show engine as the console, on a plain event loop (no Qt): libvlc with a dummy video
+output; sound to a WAV (`--audio-out`) or to nowhere. Cards are timed as in the show and `hold`
+points are taken as GO after their card. One line per step as it goes, and at the end how late
+or early the night ran against its plan.
 Exit 0 when every step played, 1 when any failed, 2 when the night cannot be run.
 """
 
@@ -44,27 +46,71 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _line(entry, total: int) -> str:
-    seconds = entry.played_ms / 1000
-    what = f"{entry.outcome} {seconds:.1f} s"
+    what = f"{entry.outcome.value} {entry.played_ms / 1000:.1f} s"
+    if entry.paused_ms:
+        what += f" (paused {entry.paused_ms / 1000:.1f} s)"
     if entry.error:
         what += f" — {entry.error}"
-    return f"[{entry.index + 1:>2}/{total}] {entry.kind:<12} {entry.title}: {what}"
+    return f"[{entry.index + 1:>2}/{total}] {entry.kind.value:<12} {entry.title}: {what}"
+
+
+class HeldTaker:
+    """Takes every hold as GO, as `rehearse` does: a held card after its card's time, a hold
+    before a film with no card after HOLD_BLACK_MS. Feed it each status; set `engine` once
+    the engine is made (its first status comes while it is being made)."""
+
+    def __init__(self, clock, card_ms: int) -> None:
+        self.engine = None
+        self.clock, self.card_ms = clock, card_ms
+        self._held: int | None = None
+
+    def status_changed(self, status) -> None:
+        from player.core.model import StepKind
+        from player.core.sequencer import Phase
+
+        if status.phase is not Phase.HOLDING:
+            self._held = None
+            return
+        if self._held == status.next_index:
+            return
+        key = self._held = status.next_index
+        on_card = status.step is not None and status.step.kind is not StepKind.FILM
+        delay = self.card_ms if on_card else HOLD_BLACK_MS
+
+        def go_if_still_held() -> None:
+            if self._held == key and self.engine is not None:
+                self.engine.go()
+
+        self.clock.call_later(delay, go_if_still_held)
+
+
+def _lateness(status) -> str:
+    from player.core.model import format_duration
+    from player.core.schedule import clock
+
+    late = status.late_ms or 0
+    against = "its plan, timed from the first GO" if status.timed_from_go else "its plan"
+    if abs(late) < 1_000:
+        how = f"on time against {against}"
+    else:
+        how = f"{format_duration(abs(late))} {'late' if late > 0 else 'early'} against {against}"
+    planned = f" (planned {clock(status.planned_end_ms)})" if status.planned_end_ms else ""
+    return f"The night ended at {clock(status.projected_end_ms or 0)}{planned}, {how}."
 
 
 def run(args: argparse.Namespace) -> int:
-
     playlist = load_or_report(args.playlist)
     if playlist is None:
         return 2
 
-    from PySide6.QtCore import QCoreApplication, QTimer
-
-    from player.core.model import StepKind, steps
-    from player.core.sequencer import Phase
+    from player.core.model import Outcome, steps
     from player.media.backend import BackendError
     from player.media.vlc_backend import VlcBackend, live_counts
-    from player.qt.controller import ShowController
-    from player.show.journal import ShowInUse
+    from player.show import journal, resume
+    from player.show.clock import EventLoop
+    from player.show.engine import ShowEngine
+    from player.show.measure import ProbeMeasurer
+    from player.show.status import ShowListener
 
     total = len(steps(playlist))
     if args.from_step is not None and not 1 <= args.from_step <= max(1, total):
@@ -74,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"--audio-out: folder {args.audio_out.parent} does not exist.", file=sys.stderr)
         return 2
 
-    app = QCoreApplication.instance() or QCoreApplication([sys.argv[0]])
+    point = resume.find(journal.default_path(playlist.path), total) if args.resume else None
+
+    loop = EventLoop()
     try:
         backend = VlcBackend(
             video=False,
@@ -84,99 +132,76 @@ def run(args: argparse.Namespace) -> int:
     except BackendError as exc:
         print(f"Cannot play: {exc}", file=sys.stderr)
         return 2
+
+    outcomes: list[Outcome] = []
+    most_alive = live_counts()
+    holds = HeldTaker(loop, playlist.defaults.card_ms)
+
+    class Printer(ShowListener):
+        def step_logged(self, entry) -> None:
+            outcomes.append(entry.outcome)
+            print(_line(entry, total), flush=True)
+
+        def problem_reported(self, message: str) -> None:
+            print(f"PROBLEM: {message}", file=sys.stderr, flush=True)
+
+        def finished(self) -> None:
+            loop.stop()
+
+        def status_changed(self, status) -> None:
+            for kind, count in live_counts().items():
+                most_alive[kind] = max(most_alive[kind], count)
+            holds.status_changed(status)
+
     try:
-        controller = ShowController(
+        engine = ShowEngine(
             playlist,
-            backend=backend,
+            backend,
+            loop,
+            listener=Printer(),
             as_run_path=args.as_run,
-            resume=args.resume,
+            resume=point,
+            measurer=ProbeMeasurer(),
+            lock_on_start=False,
         )
-    except ShowInUse as exc:
+    except journal.ShowInUse as exc:
         backend.close()
         print(f"{args.playlist}: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        backend.close()
-        print(f"Cannot write the as-run log: {exc}", file=sys.stderr)
-        return 2
 
-    print(f"As-run log: {controller.as_run_path}", flush=True)
-    start = None if args.from_step is None or args.resume else args.from_step - 1
-    if args.resume:
-        point = controller.resume_point
-        if point is None or point[0] >= total:  # the last one ended: the night was over
-            print("Nothing to resume: starting from the beginning.", flush=True)
-            start = 0
-        else:
-            print(f"Resuming at step {point[0] + 1}, {point[1] / 1000:.1f} s in.", flush=True)
+    holds.engine = engine
     if playlist.defaults.loudness_target is not None:
         print(f"Loudness matched to {playlist.defaults.loudness_target} LUFS.", flush=True)
-    # Films are probed (and measured) in the controller's worker thread while the night runs,
-    # as in the show: a prober that hangs must not hold the rehearsal back (it used to wait
-    # out every probe's 15 s time-out, film after film, before the first card).
-
-    outcomes: list[str] = []
-    held: dict[str, object] = {"key": None}
-
-    most_alive = live_counts()
-
-    def on_item(entry) -> None:
-        outcomes.append(entry.outcome)
-        print(_line(entry, total), flush=True)
-
-    def on_problem(message: str) -> None:
-        print(f"PROBLEM: {message}", file=sys.stderr, flush=True)
-
-    def on_status(status) -> None:
-        for kind, count in live_counts().items():  # ~5 times a second
-            most_alive[kind] = max(most_alive[kind], count)
-        if status.phase is not Phase.HOLDING:
-            held["key"] = None
-            return
-        key = status.step_index
-        if held["key"] == key:
-            return
-        held["key"] = key
-        step = status.step
-        delay = HOLD_BLACK_MS
-        if step is not None and step.kind is not StepKind.FILM:
-            delay = playlist.defaults.card_ms
-
-        def go_if_still_held() -> None:
-            if held["key"] == key:
-                controller.go()
-
-        QTimer.singleShot(delay, go_if_still_held)
-
-    controller.item_finished.connect(on_item)
-    controller.problem_reported.connect(on_problem)
-    controller.status_changed.connect(on_status)
-    controller.finished.connect(app.quit)
-
     interrupted = {"yes": False}
 
     def on_signal(*_args) -> None:
         interrupted["yes"] = True
-        app.quit()
+        loop.stop()
+
+    def begin() -> None:
+        engine.start(None if args.from_step is None else args.from_step - 1)
+        print(f"As-run log: {engine.as_run_path}", flush=True)
+        if point is not None:
+            at = point.position_ms / 1000
+            print(f"Resuming at step {point.step_index + 1}, {at:.1f} s in.", flush=True)
+        elif args.resume:
+            print("Nothing to resume: starting from the beginning.", flush=True)
 
     previous = signal.signal(signal.SIGINT, on_signal)
-    wake = QTimer()
-    wake.timeout.connect(lambda: None)  # lets Python run its signal handlers
-    wake.start(200)
-    QTimer.singleShot(0, lambda: controller.start(start))
+    loop.call_later(0, begin)
     try:
-        app.exec()
+        loop.run()
     finally:
         signal.signal(signal.SIGINT, previous)
-        wake.stop()
         alive_at_end = live_counts()
+        status = engine.status
         try:
-            controller.close()  # joins the recorded sound into --audio-out
+            engine.close()  # joins the recorded sound into --audio-out
         except OSError as exc:
             sound_error = f"{exc.strerror or exc}"
         else:
             sound_error = None
-    if getattr(args, "stats", None) is not None:
+    if args.stats is not None:
         stats = {"most_alive": most_alive, "alive_at_end": alive_at_end}
         stats["alive_after_close"] = live_counts()
         args.stats.write_text(json.dumps(stats), encoding="utf-8")
@@ -190,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
     if interrupted["yes"]:
         print("Interrupted; resume with --resume.", file=sys.stderr)
         return 130
-    failed = outcomes.count("failed")
-    played = outcomes.count("played")
+    failed = outcomes.count(Outcome.FAILED)
+    played = outcomes.count(Outcome.PLAYED)
     print(f"Rehearsal over: {played} played, {failed} failed, of {total} steps.", flush=True)
+    print(_lateness(status), flush=True)
     return 1 if failed else 0

@@ -10,6 +10,7 @@ Pure: no Qt, vlc or ffmpeg. Every text is plain text; nothing here is ever read 
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,20 +35,26 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+class CardKind(enum.Enum):
+    TITLE = "title"  # a film's generated title card
+    TEXT = "text"  # a free card, or a film's replacing card
+    INTERMISSION = "intermission"
+    NEUTRAL = "neutral"  # shown after a failure, or while waiting
+
+
 @dataclass(frozen=True)
 class CardContent:
     """Everything needed to draw one card; equal contents draw identical pictures.
 
-    kind: "title" (a film's generated title card) | "text" (a free card, or a film's replacing
-    card) | "intermission" | "neutral" (shown after a failure, or while waiting).
+    kind: what sort of card it is (`CardKind`).
     lines: (language, text) big lines in the night's language order; language "" = any.
     details: smaller lines under them (director, "Country · Year", running time).
     countdown_ms: an intermission's total length; the remaining time arrives live via the
-    controller's status (the title card widget's `set_remaining_ms`).
+    engine's status (the title card widget's `set_remaining_ms`).
     next_up: (language, text) lines saying what comes after an intermission.
     """
 
-    kind: str
+    kind: CardKind
     lines: tuple[tuple[str, str], ...]
     details: tuple[str, ...]
     background: Path | None
@@ -143,7 +150,7 @@ def card_content(
     if isinstance(item, Intermission):
         lines = _lines(item.text, languages) or _default_intermission_lines(languages)
         return CardContent(
-            kind="intermission",
+            kind=CardKind.INTERMISSION,
             lines=lines,
             details=(),
             background=item.background or theme.background_image,
@@ -155,14 +162,14 @@ def card_content(
         card = step.card
         if isinstance(item.title_card, Card) and card is item.title_card:
             return CardContent(
-                kind="text",
+                kind=CardKind.TEXT,
                 lines=_lines(card.text, languages),
                 details=(),
                 background=card.background or theme.background_image,
                 theme=theme,
             )
         return CardContent(
-            kind="title",
+            kind=CardKind.TITLE,
             lines=_lines(item.title, languages),
             details=_film_details(item, languages, media_duration_ms),
             background=theme.background_image,
@@ -170,7 +177,7 @@ def card_content(
         )
     card = step.card if step.card is not None else item
     return CardContent(
-        kind="text",
+        kind=CardKind.TEXT,
         lines=_lines(card.text, languages),
         details=(),
         background=card.background or theme.background_image,
@@ -188,7 +195,7 @@ def neutral_card(playlist: Playlist, message: str | None = None) -> CardContent:
     """A calm card with the night's title (and `message`, e.g. "Next film in a moment"): shown
     while the show recovers from a failure, so the screen is never black or frozen."""
     return CardContent(
-        kind="neutral",
+        kind=CardKind.NEUTRAL,
         lines=_lines(playlist.title, playlist.languages),
         details=(message,) if message else (),
         background=playlist.theme.background_image,

@@ -54,6 +54,15 @@ class StepKind(enum.Enum):
     INTERMISSION = "intermission"
 
 
+class Outcome(enum.Enum):
+    """How a step of the night ended."""
+
+    PLAYED = "played"  # ran to its end (or a held card was taken on by GO)
+    FAILED = "failed"  # a film that would not play; the show went on
+    SKIPPED = "skipped"  # the operator skipped, went back or jumped away
+    STOPPED = "stopped"  # the operator stopped or faded it out
+
+
 class Follow(enum.Enum):
     """What happens when an item ends: go on by itself, or wait for GO."""
 

@@ -5,7 +5,7 @@ cards and intermissions. It knows no clock, no thread, no Qt and no libvlc. The 
 it events (GO, skip, "media ended", "card elapsed"...) and carries out the effects it returns
 (show this card, preload that film, play it, fade, show black...).
 
-Tokens: every effect carries the sequencer's current `token`; the controller hands the token back
+Tokens: every effect carries the sequencer's current `token`; the engine hands the token back
 with the events it causes (a card timer, a film ending). Each transition takes a new token, so a
 late "ended" from a film the operator skipped, or a card timer that fired just as GO was pressed,
 is recognised as stale and dropped.
@@ -21,7 +21,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from player.core.model import Follow, Item, Step, StepKind
+from player.core.model import Follow, Item, Outcome, Step, StepKind
 
 RECOVERY_CARD_MS = 3_000  # how long the neutral card stays up after a failure
 
@@ -71,27 +71,7 @@ _PHASE_OF = {
 _RUNNING = {State.CARD, State.INTERMISSION, State.FILM, State.PAUSED, State.RECOVERING}
 
 
-@dataclass(frozen=True)
-class ShowStatus:
-    """A snapshot of the show for the console: what is on, for how long, what comes next.
-
-    `elapsed_ms`/`duration_ms`/`remaining_ms` are for the current step (None when unknown, e.g.
-    a held card); the controller fills them in from the player and its timers.
-    """
-
-    phase: Phase = Phase.IDLE
-    step_index: int | None = None
-    step: Step | None = None
-    elapsed_ms: int = 0
-    duration_ms: int | None = None
-    remaining_ms: int | None = None
-    next_step_index: int | None = None
-    paused: bool = False
-    blackout: bool = False
-    volume_trim_db: float = 0.0
-
-
-# ---- events (controller -> sequencer) -------------------------------------------------------
+# ---- events (engine -> sequencer) -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -182,7 +162,7 @@ Event = (
     | FadeDone
 )
 
-# ---- effects (sequencer -> controller) ------------------------------------------------------
+# ---- effects (sequencer -> engine) ----------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -195,11 +175,11 @@ class StepStarted:
 
 @dataclass(frozen=True)
 class StepEnded:
-    """Step `step_index` is over: outcome "played" | "failed" | "skipped" | "stopped"."""
+    """Step `step_index` is over, with `outcome` (and `error` when it failed)."""
 
     token: int
     step_index: int
-    outcome: str
+    outcome: Outcome
     error: str | None = None
 
 
@@ -343,21 +323,6 @@ class Sequencer:
         nxt = self.index + 1
         return nxt if nxt < len(self.steps) else None
 
-    def status(self) -> ShowStatus:
-        step = (
-            self.steps[self.index]
-            if self.index is not None and 0 <= self.index < len(self.steps)
-            else None
-        )
-        return ShowStatus(
-            phase=self.phase,
-            step_index=self.index if step is not None else None,
-            step=step,
-            next_step_index=self.next_index,
-            paused=self.state is State.PAUSED,
-            blackout=self.blackout,
-        )
-
     # -- the one transition method --
 
     def handle(self, event: Event) -> list[Effect]:
@@ -383,7 +348,7 @@ class Sequencer:
                 elif s is State.HOLDING:
                     step = self.steps[self.index]
                     if step.kind is StepKind.CARD:
-                        self._end_current("played")
+                        self._end_current(Outcome.PLAYED)
                         self._advance(self.index, Follow.AUTO)
                     else:
                         self._enter(self.index)
@@ -403,27 +368,27 @@ class Sequencer:
                     self._emit(PauseMedia(self.token, False))
             case Stop():
                 if running:
-                    self._end_current("stopped")
+                    self._end_current(Outcome.STOPPED)
                     self._black(self.index + 1)
                 elif waiting and s is not State.BLACK:
                     self._stop_holding()
             case Skip():
                 if running:
-                    self._end_current("skipped")
+                    self._end_current(Outcome.SKIPPED)
                     self._advance(self.index, Follow.AUTO)
                 elif waiting and self.index < len(self.steps):
-                    self._emit(StepEnded(self.token, self.index, "skipped"))
+                    self._emit(StepEnded(self.token, self.index, Outcome.SKIPPED))
                     self._arm_or_finish(self.index + 1)
             case Back():
                 if running:
-                    self._end_current("skipped")
+                    self._end_current(Outcome.SKIPPED)
                     self._enter(max(0, self.index - 1))
                 elif (waiting or s is State.FINISHED) and self.index is not None:
                     self._arm(max(0, min(self.index, len(self.steps)) - 1))
             case Jump(step_index=k):
                 if 0 <= k < len(self.steps):
                     if running:
-                        self._end_current("skipped")
+                        self._end_current(Outcome.SKIPPED)
                         self._enter(k)
                     else:
                         self._arm(k)
@@ -439,16 +404,16 @@ class Sequencer:
                     self._emit(Blackout(self.token, self.blackout))
             case MediaEnded(token=t):
                 if t == self.token and s in (State.FILM, State.PAUSED):
-                    self._end_current("played")
+                    self._end_current(Outcome.PLAYED)
                     self._advance(self.index, self.follow_of(self.steps[self.index].item))
             case MediaFailed(token=t, message=msg):
                 if t == self.token and s in (State.FILM, State.PAUSED):
-                    self._end_current("failed", msg)
+                    self._end_current(Outcome.FAILED, msg)
                     self._recover()
             case CardElapsed(token=t):
                 if t == self.token:
                     if s in (State.CARD, State.INTERMISSION):
-                        self._end_current("played")
+                        self._end_current(Outcome.PLAYED)
                         step = self.steps[self.index]
                         card = step.kind is StepKind.CARD
                         follow = Follow.AUTO if card else self.follow_of(step.item)
@@ -460,7 +425,7 @@ class Sequencer:
                     if self.fade_from is State.HOLDING:
                         self._stop_holding()
                     else:
-                        self._end_current("stopped")
+                        self._end_current(Outcome.STOPPED)
                         self._black(self.index + 1)
         return self._out
 
@@ -472,7 +437,7 @@ class Sequencer:
     def _clamp(self, i: int) -> int:
         return max(0, min(int(i), len(self.steps) - 1))
 
-    def _end_current(self, outcome: str, error: str | None = None) -> None:
+    def _end_current(self, outcome: Outcome, error: str | None = None) -> None:
         """Close the running step in the log and stop its media when it is a film."""
         recovering = State.RECOVERING in (self.state, self.fade_from)
         if self.index is None or recovering:
@@ -489,7 +454,7 @@ class Sequencer:
         """Stop while waiting for GO: a held card counts as stopped; black either way."""
         if self.steps[self.index].kind is StepKind.CARD:
             self.token += 1
-            self._emit(StepEnded(self.token, self.index, "stopped"))
+            self._emit(StepEnded(self.token, self.index, Outcome.STOPPED))
             self._black(self.index + 1)
         else:
             self._black(self.index)

@@ -1,12 +1,12 @@
-"""The media backend protocol: what the show controller asks of a player, and what it hears back.
+"""The media backend protocol: what the show engine asks of a player, and what it hears back.
 
 Two player slots (0 and 1) take turns: the film on screen plays in one while the next film waits
 in the other, opened and paused on its first frame, so a switch shows a picture at once.
 
-Threads: every method is called from the controller's (GUI) thread. Events are delivered by
-calling the `post` hook given to `set_event_sink` from the backend's own threads (libvlc's event
-thread for the vlc backend); `post` must be thread-safe and must not call back into the backend —
-the controller connects it to a queued Qt signal and handles the event on its own thread.
+Threads: every method is called from the show engine's thread. Events are delivered by calling
+the `post` hook given to `set_event_sink` from the backend's own threads (libvlc's event thread
+for the vlc backend); `post` must be thread-safe and must not call back into the backend — the
+engine hands each event to its own thread (`Clock.call_soon_threadsafe`) and handles it there.
 
 Units: times are int milliseconds; levels in dB (0.0 = as the film was opened).
 Pure: no Qt, vlc or ffmpeg here.
@@ -26,7 +26,7 @@ class BackendError(RuntimeError):
     """The backend cannot work at all (e.g. libvlc missing); the message says what to install."""
 
 
-# ---- events (backend -> controller), plain values only ---------------------------------------
+# ---- events (backend -> engine), plain values only -------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class TimeChanged:
 @dataclass(frozen=True)
 class Ended:
     """`media_id` reached its end (or its stop point). `time_ms` is the last position seen.
-    A truncated file may also end this way, early: the controller compares with the expected
+    A truncated file may also end this way, early: the engine compares with the expected
     duration."""
 
     media_id: int
@@ -134,10 +134,6 @@ class MediaBackend(Protocol):
     def set_picture_level(self, slot: int, level: float) -> None:
         """Brightness of `slot`'s picture, for fades: 1.0 as the film is, 0.0 black (0..1,
         linear). Applies at once; a newly opened film starts at 1.0. No-op without a picture."""
-        ...
-
-    def time_ms(self, slot: int) -> int | None:
-        """Current position of `slot` in ms from the start of the file (None if nothing)."""
         ...
 
     def length_ms(self, slot: int) -> int | None:

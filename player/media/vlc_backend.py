@@ -14,7 +14,7 @@ therefore the player's volume, which the sound server applies as it plays (measu
 boosts, and the outputs where the volume does nothing (afile, dummy), use the equalizer's
 preamp, which does act on the produced sound. With flat bands the preamp is unity at +12 dB
 (measured: preamp 0 dB gave -12.0 dB), so preamp = 12 + level, within libvlc's -20..+20 dB.
-`sound_lead_ms` tells the controller how early such a level must be set.
+`sound_lead_ms` tells the engine how early such a level must be set.
 
 Pre-roll. `:start-paused` opens a film without drawing anything: libvlc creates the video
 output only once it plays (measured under Xvfb: the first ~100 ms of every film were never on
@@ -430,13 +430,6 @@ class VlcBackend:
             player.video_set_adjust_float(options.Contrast, contrast)
             player.video_set_adjust_float(options.Brightness, brightness)
             player.video_set_adjust_float(options.Saturation, saturation)
-
-    def time_ms(self, slot: int) -> int | None:
-        deck = self._decks.get(slot)
-        if deck is None:
-            return None
-        value = deck.player.get_time()
-        return value if value is not None and value >= 0 else deck.last_time_ms
 
     def length_ms(self, slot: int) -> int | None:
         deck = self._decks.get(slot)

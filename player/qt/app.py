@@ -14,8 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from player.core.cards import neutral_card
-from player.core.model import Playlist
+from player.core.model import Playlist, steps
 from player.qt import settings
 from player.qt.operator_window import OperatorWindow
 from player.qt.output_window import OutputWindow
@@ -55,43 +54,42 @@ def open_show(
     run_check: bool = True,
     controller_kwargs: dict | None = None,
 ) -> Show:
-    """Build controller, projector window and console, and show them (no event loop)."""
+    """Build controller, projector window and console, and show them (no event loop).
+
+    An interrupted show of this playlist (its journal) is offered for resume on the console, or
+    resumed at once with `resume` (`run --resume`). `windowed` None: as remembered."""
     ensure_app()
     from player.qt.controller import ShowController
-    from player.show import journal
+    from player.show import resume as resuming
+    from player.show.journal import default_path
 
     chosen = pick_screen(screen)
     kwargs = dict(controller_kwargs or {})
     if backend is not None:
         kwargs["backend"] = backend
-    offer = None
+    kwargs.setdefault("lock_on_start", bool(settings.get("show/lock_on_start")))
     # The journal the controller will use: the one given, else the playlist's own (an unsaved
     # playlist has none of its own to resume from).
     given = kwargs.get("journal_path")
-    if not resume and (given or playlist.path is not None):
-        state = journal.load(Path(given) if given else journal.default_path(playlist.path))
-        point = state.resume_point() if state else None
-        if point is not None and (point[0] > 0 or point[1] > 0):
-            # The last show was interrupted: the controller learns where, and the console
-            # offers it (GO resumes, or "Start from the top").
-            resume, offer = True, point
+    point = None
+    if given or playlist.path is not None:
+        where = Path(given) if given else default_path(playlist.path)
+        point = resuming.find(where, len(steps(playlist)))
+        if point is not None and not (resume or point.offered):
+            point = None
     if windowed is None:
         windowed = bool(settings.get("output/windowed"))
-    controller = ShowController(playlist, resume=resume, **kwargs)
+    # Raises journal.ShowInUse (a ValueError) when another program runs this night.
+    controller = ShowController(playlist, resume=point, **kwargs)
     output = OutputWindow(screen=chosen, windowed=windowed)
-    output.show_card(neutral_card(playlist))
     output.show()
     output.attach(controller)  # after show(): the native surfaces exist and are mapped
+    output.show_status(controller.status)
     console = OperatorWindow(
         controller, output, playlist=playlist, playlist_path=playlist.path, run_check=run_check
     )
-    if offer is not None:
-        # The controller's point is the journal's, corrected by the as-run log (a step that
-        # finished just before the crash is not offered again).
-        console.offer_resume(*(controller.resume_point or offer))
-    elif resume and controller.resume_point is not None:
-        index, _position = controller.resume_point
-        console.log_message(f"Resuming the interrupted show at #{index + 1}.")
+    if resume and point is not None:
+        console.log_message(f"Resuming the interrupted show at #{point.step_index + 1}.")
         console.go()  # --resume: asked for on the command line, so the show continues now
     console.show()
     console.raise_()
@@ -114,8 +112,4 @@ def run_show(
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, show.console.close_show)
     app.setQuitOnLastWindowClosed(True)
-    code = app.exec()
-    from player.qt.workers import wait_for_tasks
-
-    wait_for_tasks(10_000)
-    return int(code)
+    return int(app.exec())

@@ -6,8 +6,9 @@ so the window holds no playlist state of its own: the running order list and the
 the document, rebuilt from it after each change. Validation dumps the document and loads it
 with the same loader as `validate`, so messages are the same, word for word.
 
-Probing dropped files (duration, poster frame) runs on a worker thread (`qt.workers.run_task`);
-the result fills in the new film's `runtime` if the organiser has not typed one meanwhile.
+Probing dropped files (duration, poster frame) runs on a worker thread
+(`player.core.tasks.run_task`); the result fills in the new film's `runtime` if the organiser
+has not typed one meanwhile.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from PySide6.QtWidgets import (
 from player.core import paths
 from player.core.atomic import atomic_write
 from player.core.model import PlaylistError, Problem, Severity, format_duration
+from player.core.tasks import run_task
 from player.organiser.editing import (
     DELETE,
     Batch,
@@ -72,7 +74,7 @@ from player.organiser.playlist_doc import (
     item_start_lines,
     relative_or_absolute,
 )
-from player.qt.workers import run_task
+from player.qt.controller import gui_loop
 
 log = logging.getLogger(__name__)
 
@@ -1034,7 +1036,7 @@ class EditorWindow(QMainWindow):
             self._schedule_validation()
             self.probed.emit(path)
 
-        run_task(work, done)
+        run_task(work, done, gui_loop(), name="probe-dropped")
 
     # ------------------------------------------------------------------ views of the document
 

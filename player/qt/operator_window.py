@@ -1,13 +1,14 @@
 """The operator console: running order, now & next, a live preview of the projector, the show
-controls and a log of what the engine did.
+controls and a log of what the show did.
 
-It only asks the ShowController to do things (GO, pause, fade, skip...) and shows what the
-controller reports; the show state lives in the sequencer. Problems are written to the log panel,
-never shown in a modal dialog while the show runs.
+It renders the engine's `ShowStatus` and nothing else: no clock, no plan and no show state of
+its own. The operator's keys and buttons become engine actions; an action the engine refuses
+comes back as a `Refusal`, which the console writes to its log and status bar. Problems are
+written to the log panel, never shown in a modal dialog while the show runs.
 
-Keys (work in both windows): Space GO, P pause/resume, Esc fade to black + silence over 2 s (a
-second Esc stops hard), B blackout, S skip, Backspace back, Return jump to the selected item,
-Ctrl+L lock. Unlocking is deliberate: hold the lock button for a second.
+Keys (in both windows): Space GO, P pause/resume, Esc fade to black + silence over 2 s (a second
+Esc stops at once), B blackout, S skip, Backspace back, Return jump to the selected item, Ctrl+L
+lock. Unlocking is deliberate: hold the lock button for a second.
 """
 
 from __future__ import annotations
@@ -15,12 +16,20 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QFont, QKeySequence, QPixmap
+from PySide6.QtGui import (
+    QAction,
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -41,51 +50,41 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from player.core import schedule as schedule_mod
-from player.core.cards import format_duration, neutral_card
-from player.core.model import Film, Playlist, Step
+from player.core.cards import format_duration
+from player.core.model import Film, Outcome, Playlist, Step
+from player.core.schedule import UNKNOWN, clock, length
+from player.core.sequencer import Phase
+from player.core.tasks import run_task
 from player.qt import settings
+from player.qt.controller import gui_loop
 from player.qt.screens import remember_screen
 from player.qt.title_card import render_card
-from player.qt.workers import run_task
+from player.show.fades import FADE_MS
+from player.show.status import Action, GoDoes, Refusal, Shows, ShowStatus
 
 log = logging.getLogger(__name__)
 
-GO_DEBOUNCE_S = 0.5
-SECOND_ESC_WINDOW_S = 5.0
 UNLOCK_HOLD_MS = 1000
-FADE_MS = 2000
-CLOSE_CONFIRM_S = 5.0
+CLOSE_CONFIRM_MS = 5000
 PREVIEW_SIZE = QSize(384, 216)
 SNAPSHOT_PERIOD_MS = 1000
+ON_TIME_MS = 30_000  # within this of the plan reads "on time"
 
 COL_NUM, COL_START, COL_ITEM, COL_KIND, COL_LENGTH, COL_CHECK, COL_PLAYED = range(7)
 HEADERS = ["#", "Start", "Item", "Kind", "Length", "Check", "Played"]
 CHECK_COLOURS = {"green": "#2e9d4f", "amber": "#d89614", "red": "#d23c3c", "grey": "#8a8a8a"}
 PHASE_TEXT = {
-    "IDLE": "Ready — press GO (Space) to start the night",
-    "CARD": "Card",
-    "FILM": "Film",
-    "INTERMISSION": "Intermission",
-    "HOLDING": "HOLD — waiting for GO",
-    "PAUSED": "PAUSED",
-    "FADING": "Fading to black…",
-    "BLACK": "Black",
-    "FINISHED": "The night is over",
+    Phase.IDLE: "Ready",
+    Phase.CARD: "Card",
+    Phase.FILM: "Film",
+    Phase.INTERMISSION: "Intermission",
+    Phase.HOLDING: "HOLD — waiting for GO",
+    Phase.PAUSED: "PAUSED",
+    Phase.FADING: "Fading to black…",
+    Phase.BLACK: "Stopped — black",
+    Phase.FINISHED: "The night is over",
 }
-
-
-def phase_name(status) -> str:
-    phase = getattr(status, "phase", None)
-    return getattr(phase, "name", str(phase or "IDLE")).upper()
-
-
-def now_ms_of_day(day: date | None = None) -> int:
-    """Milliseconds since midnight of `day` (default today): past 24 h once the night runs
-    over midnight, like the schedule's own times."""
-    now = datetime.now()
-    midnight = datetime.combine(day or now.date(), datetime.min.time())
-    return int((now - midnight).total_seconds() * 1000)
+PHASE_COLOUR = {Phase.HOLDING: "#d89614", Phase.PAUSED: "#d89614", Phase.FADING: "#d23c3c"}
 
 
 def check_colour(status) -> str:
@@ -106,6 +105,49 @@ def step_title(playlist: Playlist, step: Step) -> str:
     return text
 
 
+def go_text(status: ShowStatus) -> str:
+    """What the GO button says it will do."""
+    nxt = status.next_index
+    target = f"#{nxt + 1} {status.next_title}" if nxt is not None else ""
+    match status.go:
+        case GoDoes.START:
+            return "GO — start the night"
+        case GoDoes.RESUME:
+            return f"GO — resume at {target}"
+        case GoDoes.NEXT:
+            return f"GO — {target}" if target else "GO — end the night"
+    return "GO"
+
+
+def late_text(status: ShowStatus) -> tuple[str, str]:
+    """(text, colour) of how late the night runs."""
+    late = status.late_ms
+    if not status.started:
+        if status.timed_from_go:
+            return "rehearsal: timed from GO", "#8a8a8a"
+        if status.planned_start_ms is not None and (late is None or late < ON_TIME_MS):
+            return f"starts {clock(status.planned_start_ms)}", "#2e9d4f"
+    if late is None:
+        return "", ""
+    if abs(late) < ON_TIME_MS:
+        return "on time", "#2e9d4f"
+    if late > 0:
+        return f"{format_duration(late)} late", "#d23c3c"
+    return f"{format_duration(-late)} early", "#d89614"
+
+
+_BRUSHES: dict[str | None, QBrush] = {}
+
+
+def _brush(colour: str | None) -> QBrush:
+    """One brush per colour (None: the default), made once: a marathon night styles 20 000
+    rows, and making the brushes anew each time cost seconds."""
+    brush = _BRUSHES.get(colour)
+    if brush is None:
+        brush = _BRUSHES[colour] = QBrush(QColor(colour)) if colour else QBrush()
+    return brush
+
+
 def _big_label(size_px: int, bold: bool = True) -> QLabel:
     label = QLabel("—")
     font = QFont()
@@ -117,20 +159,40 @@ def _big_label(size_px: int, bold: bool = True) -> QLabel:
 
 
 class HoldButton(QPushButton):
-    """A button that fires `held` only after being held down for `hold_ms` (a deliberate act)."""
+    """A button that fires `held` only after being held down for `hold_ms` (a deliberate act).
+    The release that ends such a hold is not a click."""
 
     held = Signal()
 
     def __init__(self, text: str, hold_ms: int = UNLOCK_HOLD_MS, parent=None) -> None:
         super().__init__(text, parent)
         self._timer = QTimer(self, singleShot=True, interval=hold_ms)
-        self._timer.timeout.connect(self.held)
-        self.pressed.connect(self._timer.start)
+        self._timer.timeout.connect(self._fire)
+        self._fired = False
+        self.pressed.connect(self._press)
         self.released.connect(self._timer.stop)
+
+    def _press(self) -> None:
+        self._fired = False
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self._fired = True
+        self.held.emit()
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._fired:
+            self._fired = False
+            self.setDown(False)
+            self._timer.stop()
+            event.accept()  # the hold was the act: no click follows it
+            return
+        super().mouseReleaseEvent(event)
 
 
 class OperatorWindow(QMainWindow):
-    """The console. `controller` is a ShowController; `output` the OutputWindow (or None)."""
+    """The console over `controller` (a `player.qt.controller.ShowController`); `output` is the
+    projector's OutputWindow (or None)."""
 
     lock_changed = Signal(bool)  # the show lock engaged (True) or released (False)
 
@@ -146,63 +208,43 @@ class OperatorWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.controller = controller
+        self.engine = controller.engine
         self.output = output
         self.playlist = playlist
         self.playlist_path = Path(playlist_path) if playlist_path else playlist.path
-        self.steps: list[Step] = list(getattr(controller, "steps", None) or [])
-        self._locked = False
-        self._started = False
-        self._last_go = -1e9
-        self._last_esc = -1e9
-        self._last_close = -1e9
-        self._current_index: int | None = None
+        self.steps: list[Step] = list(self.engine.steps)
+        self._status: ShowStatus = self.engine.status
+        self._timeline = None  # the timeline rows last drawn
         self._marked_row: int | None = None  # the row styled as current
-        self._step_started_ms: dict[int, int] = {}
+        self._locked = False
         self._check: dict[Path, tuple[str, str]] = {}
-        self._check_waiting = False  # a media check waits for the controller's probes
-        # The plan is the controller's (it measures the films and knows when the night
-        # started): the console only shows it.
-        self._schedule = getattr(controller, "schedule", None) or schedule_mod.plan(playlist)
-        self._show_start_ms: int | None = None
-        # the show clock counts from this day's midnight, as the plan does
-        self._night_day = getattr(controller, "night_day", None) or date.today()
-        self._status = getattr(controller, "status", None)
-        self._preview_mode = "black"
-        self._preview_card = None
+        self._close_armed_ms: int | None = None
+        self._close_confirmed = False
+        self._check_waiting = False  # a media check waits for the engine's probes
         self._snapshot_path = Path(tempfile.mkdtemp(prefix="screening-night-")) / "preview.png"
-        self.go_count = 0  # GO presses that reached the controller (tests read it)
+        self.go_count = 0  # GO presses that reached the engine (tests read it)
 
         title = playlist.title.first(playlist.languages)
         self.setWindowTitle(f"Screening Night — {title}")
         self._build_ui()
         self._build_actions()
-        self._fill_table()
+        self._fill_rows()
         self._restore_settings()
 
         controller.status_changed.connect(self._on_status)
-        controller.card_shown.connect(self._on_card_shown)
-        controller.video_shown.connect(self._on_video_shown)
-        controller.black_shown.connect(self._on_black_shown)
         controller.problem_reported.connect(self._on_problem)
         controller.item_finished.connect(self._on_item_finished)
         controller.finished.connect(self._on_finished)
-        if hasattr(controller, "schedule_changed"):
-            controller.schedule_changed.connect(self._on_schedule)
-            controller.probes_done.connect(self._on_probes_done)
 
-        self._clock = QTimer(self, interval=250)
-        self._clock.timeout.connect(self._tick)
-        self._clock.start()
         self._snapshot_timer = QTimer(self, interval=SNAPSHOT_PERIOD_MS)
         self._snapshot_timer.timeout.connect(self._take_snapshot)
 
-        self._on_card_shown(neutral_card(playlist, "Doors open — the night starts on GO"))
-        as_run = getattr(controller, "as_run_path", None)
-        if as_run:
-            self.log_message(f"As-run log: {as_run}")
+        point = self.engine.resume_point
+        if point is not None and not self._status.started:
+            self._offer_resume(point.step_index, point.position_ms)
         if run_check:
             self.start_media_check()
-        self._tick()
+        self._on_status(self._status)
 
     # ================================================================== UI
     def _build_ui(self) -> None:
@@ -442,48 +484,62 @@ class OperatorWindow(QMainWindow):
             for col in fitted:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
 
-    def _fill_table(self) -> None:
-        with self._bulk_update():
-            self._fill_rows()
-        self._fill_times()
-
     def _fill_rows(self) -> None:
-        self.table.setRowCount(len(self.steps))
-        for row, step in enumerate(self.steps):
-            cells = ["" for _ in HEADERS]
-            cells[COL_NUM] = str(row + 1)
-            cells[COL_ITEM] = step_title(self.playlist, step)
-            cells[COL_KIND] = "title card" if step.is_title_card else step.kind.value
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if col in (COL_NUM, COL_START, COL_LENGTH):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
-                self.table.setItem(row, col, item)
-            self._set_check_cell(row)
-
-    def _fill_times(self) -> None:
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         with self._bulk_update():
-            self._fill_time_cells()
+            self.table.setRowCount(len(self.steps))
+            for row, step in enumerate(self.steps):
+                cells = ["" for _ in HEADERS]
+                cells[COL_NUM] = str(row + 1)
+                cells[COL_ITEM] = step_title(self.playlist, step)
+                cells[COL_KIND] = "title card" if step.is_title_card else step.kind.value
+                for col, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    if col in (COL_NUM, COL_START, COL_LENGTH):
+                        item.setTextAlignment(right)
+                    self.table.setItem(row, col, item)
+                self._set_check_cell(row)
 
-    def _fill_time_cells(self) -> None:
-        for row, scheduled in enumerate(self._schedule.items[: self.table.rowCount()]):
-            start = schedule_mod.clock(scheduled.start_ms) if self._schedule.start_known else ""
-            if not self._schedule.start_known:
-                start = "+" + schedule_mod.length(scheduled.start_ms - self._schedule.start_ms)
-            self.table.item(row, COL_START).setText(start)
-            length = "hold" if scheduled.held else schedule_mod.length(scheduled.duration_ms)
-            if scheduled.duration_source == schedule_mod.UNKNOWN:
-                length = "?"
-            self.table.item(row, COL_LENGTH).setText(length)
-        total = schedule_mod.length(self._schedule.total_ms)
-        self.table.setToolTip(f"Total running time {total}")
-
-    @Slot(object)
-    def _on_schedule(self, schedule) -> None:
-        self._schedule = schedule
-        self._fill_times()
+    def _fill_timeline(self, status: ShowStatus) -> None:
+        """Planned times and what happened, from the engine's timeline (only rows that
+        changed are touched: a marathon night has 20 000 of them)."""
+        old = self._timeline
+        if status.timeline is old:
+            return
+        self._timeline = status.timeline
+        relative = status.planned_start_ms is None
+        changed = [
+            row
+            for row in status.timeline[: self.table.rowCount()]
+            if old is None or row.index >= len(old) or old[row.index] != row
+        ]
+        if not changed:
+            return
+        base = status.timeline[0].planned_start_ms if status.timeline else 0
+        with self._bulk_update():
+            for row in changed:
+                i = row.index
+                start = (
+                    "+" + length(row.planned_start_ms - base)
+                    if relative
+                    else clock(row.planned_start_ms)
+                )
+                self.table.item(i, COL_START).setText(start)
+                planned = "hold" if row.held else length(row.planned_ms)
+                self.table.item(i, COL_LENGTH).setText("?" if row.source is UNKNOWN else planned)
+                cell = self.table.item(i, COL_PLAYED)
+                if row.outcome is Outcome.PLAYED:
+                    cell.setText(f"played {format_duration(row.played_ms)}")
+                else:
+                    cell.setText(row.outcome.value if row.outcome else "")
+                failed = row.outcome is Outcome.FAILED
+                cell.setForeground(_brush(CHECK_COLOURS["red"]) if failed else _brush(None))
+                cell.setToolTip(row.error or "")
+                was = old[i].outcome if old is not None and i < len(old) else None
+                if i != self._marked_row and was != row.outcome:
+                    self._style_row(i, current=False)  # played rows turn grey
+        planned_total = sum(row.planned_ms for row in status.timeline)
+        self.table.setToolTip(f"Total running time {length(planned_total)}")
 
     def _style_row(self, row: int, *, current: bool) -> None:
         played = bool(self.table.item(row, COL_PLAYED).text())
@@ -495,69 +551,15 @@ class OperatorWindow(QMainWindow):
             font.setBold(current)
             item.setFont(font)
             if current:
-                item.setBackground(QBrush(QColor("#3b5b8c")))
-                item.setForeground(QBrush(QColor("white")))
+                item.setBackground(_brush("#3b5b8c"))
+                item.setForeground(_brush("white"))
             else:
-                item.setBackground(QBrush())
-                item.setForeground(QBrush(QColor("#888")) if played else QBrush())
-
-    def _set_check_cell(self, row: int) -> None:
-        step = self.steps[row]
-        cell = self.table.item(row, COL_CHECK)
-        if not isinstance(step.item, Film) or step.is_title_card:
-            cell.setText("")
-            return
-        colour, detail = self._check.get(step.item.path, ("grey", "checking…"))
-        cell.setText({"green": "OK", "amber": "warn", "red": "ERROR", "grey": "…"}[colour])
-        cell.setForeground(QBrush(QColor("white")))
-        cell.setBackground(QBrush(QColor(CHECK_COLOURS[colour])))
-        cell.setToolTip(detail)
-
-    def start_media_check(self) -> None:
-        """Check every film in the background; the column fills in when it is done. While the
-        controller is still probing the films (it does once per opening, for the plan), the
-        check waits for it and then reads its probes from the cache instead of probing again."""
-        try:
-            from player.organiser import check_run
-        except ImportError:
-            self.log_message("Media check not available in this version.")
-            return
-        self.log_message("Checking the media in the background…")
-        if getattr(self.controller, "probing", False):
-            self._check_waiting = True
-            return
-        playlist = self.playlist
-        run_task(lambda: check_run.check_playlist(playlist), self._on_check_done)
-
-    @Slot()
-    def _on_probes_done(self) -> None:
-        if self._check_waiting:
-            self._check_waiting = False
-            from player.organiser import check_run
-
-            playlist = self.playlist
-            run_task(lambda: check_run.check_playlist(playlist), self._on_check_done)
-
-    def _on_check_done(self, report, error: Exception | None) -> None:
-        if error is not None:
-            self.log_message(f"The media check could not run: {error}")
-            return
-        bad = 0
-        for item in getattr(report, "items", []):
-            colour = check_colour(getattr(item, "status", "ok"))
-            problems = [str(p) for p in getattr(item, "problems", ()) or ()]
-            detail = "\n".join(problems) or "no problems found"
-            path = Path(item.path)
-            self._check[path] = (colour, detail)
-            bad += colour == "red"
-        with self._bulk_update():
-            for row in range(len(self.steps)):
-                self._set_check_cell(row)
-        summary = f"{bad} film(s) with errors" if bad else "all films look playable"
-        self.log_message(f"Media check done: {summary}.")
+                item.setBackground(_brush(None))
+                item.setForeground(_brush("#888" if played else None))
 
     def _mark_current(self, index: int | None) -> None:
-        # Only the rows that change are restyled: a marathon night has 20 000 of them.
+        if index == self._marked_row:
+            return
         rows = {index, self._marked_row} - {None}
         self._marked_row = index
         with self._bulk_update():
@@ -569,6 +571,56 @@ class OperatorWindow(QMainWindow):
                 self.table.item(index, COL_ITEM), QAbstractItemView.ScrollHint.EnsureVisible
             )
 
+    def _set_check_cell(self, row: int) -> None:
+        step = self.steps[row]
+        cell = self.table.item(row, COL_CHECK)
+        if not isinstance(step.item, Film) or step.is_title_card:
+            cell.setText("")
+            return
+        colour, detail = self._check.get(step.item.path, ("grey", "checking…"))
+        cell.setText({"green": "OK", "amber": "warn", "red": "ERROR", "grey": "…"}[colour])
+        cell.setForeground(_brush("white"))
+        cell.setBackground(_brush(CHECK_COLOURS[colour]))
+        cell.setToolTip(detail)
+
+    def start_media_check(self) -> None:
+        """Check every film in the background; the column fills in when it is done. While the
+        engine is still probing the films (it does once per opening, for the plan), the check
+        waits for it and then reads its probes from the cache instead of probing again."""
+        self.log_message("Checking the media in the background…")
+        self._check_waiting = True
+        self._run_check_when_probed()
+
+    def _run_check_when_probed(self) -> None:
+        if not self._check_waiting or self._status.probing:
+            return
+        self._check_waiting = False
+        from player.organiser import check_run
+
+        playlist = self.playlist
+        run_task(
+            lambda: check_run.check_playlist(playlist),
+            self._on_check_done,
+            gui_loop(),
+            name="check",
+        )
+
+    def _on_check_done(self, report, error: Exception | None) -> None:
+        if error is not None:
+            self.log_message(f"The media check could not run: {error}")
+            return
+        bad = 0
+        for item in report.items:
+            colour = check_colour(item.status)
+            detail = "\n".join(str(p) for p in item.problems) or "no problems found"
+            self._check[Path(item.path)] = (colour, detail)
+            bad += colour == "red"
+        with self._bulk_update():
+            for row in range(len(self.steps)):
+                self._set_check_cell(row)
+        summary = f"{bad} film(s) with errors" if bad else "all films look playable"
+        self.log_message(f"Media check done: {summary}.")
+
     # ================================================================== controls
     @property
     def show_locked(self) -> bool:
@@ -577,53 +629,94 @@ class OperatorWindow(QMainWindow):
     def set_show_locked(self, locked: bool) -> None:
         """Engage/release the show lock (locks jumps, back, skip and edits; GO, pause, fade,
         blackout and volume stay available)."""
-        if locked == self._locked:
-            return
-        self._locked = locked
-        for widget in (self.skip_button, self.back_button, self.jump_button):
-            widget.setEnabled(not locked)
-        for act in (self.skip_action, self.back_action, self.jump_action):
-            act.setEnabled(not locked)
-        self.lock_button.setText("LOCKED — hold 1 s to unlock" if locked else "Lock show")
-        self.lock_button.setStyleSheet("background: #8c3b3b; color: white;" if locked else "")
-        self.log_message("Show lock on." if locked else "Show lock released.")
-        self.lock_changed.emit(locked)
+        self.engine.set_locked(locked)
 
     def _on_lock_clicked(self) -> None:
         if not self._locked:
             self.set_show_locked(True)
         # when locked, a click does nothing: only holding the button releases the lock
 
-    def _refuse_locked(self, what: str) -> bool:
-        if self._locked:
-            self.log_message(f"{what} refused: the show is locked (hold the lock button 1 s).")
-            return True
-        return False
+    def _report(self, refusal: Refusal | None, done: str | None = None) -> None:
+        if refusal is not None:
+            name = "GO" if refusal.action is Action.GO else refusal.action.value.capitalize()
+            message = f"{name} refused: {refusal.reason}."
+            self.log_message(message)
+            self.statusBar().showMessage(message, 8_000)
+        elif done:
+            self.log_message(done)
 
     @Slot()
     def go(self) -> None:
-        """GO: start the night, or start the next item. A second press within 0.5 s is ignored
-        (a double press must never skip a film)."""
-        now = time.monotonic()
-        if now - self._last_go < GO_DEBOUNCE_S:
-            return
-        self._last_go = now
-        self.go_count += 1
-        if not self._started:
-            self._begin("GO: the night starts.")
-            self.controller.start()
-        else:
-            self.controller.go()
+        """GO: start the night, or the step the show waits for (the engine ignores a second
+        press within half a second)."""
+        status = self.engine.status
+        what = go_text(status)
+        refusal = self.engine.go()
+        if refusal is None:
+            self.go_count += 1
+            self.resume_bar.hide()
+        self._report(refusal, what + ".")
 
-    def _begin(self, message: str) -> None:
-        self._started = True
-        self._show_start_ms = now_ms_of_day(self._night_day)
+    @Slot()
+    def start_from_top(self) -> None:
         self.resume_bar.hide()
-        if settings.get("show/lock_on_start"):
-            self.set_show_locked(True)
-        self.log_message(message)
+        self._report(self.engine.start_from_top(), "The night starts from the top.")
 
-    def offer_resume(self, step_index: int, position_ms: int) -> None:
+    @Slot()
+    def toggle_pause(self) -> None:
+        paused = self.engine.status.paused
+        self._report(self.engine.toggle_pause(), "Resumed." if paused else "Paused.")
+
+    @Slot()
+    def escape(self) -> None:
+        """Esc: fade to black and silence over 2 s; a second Esc soon after stops at once."""
+        fading = self.engine.status.phase is Phase.FADING
+        refusal = self.engine.escape()
+        if fading or self.engine.status.phase is not Phase.FADING:
+            self._report(refusal, "Stopped: black.")
+        else:
+            self._report(refusal, "Fade to black and silence (2 s). Esc again to stop at once.")
+
+    @Slot()
+    def fade_out(self) -> None:
+        self._report(self.engine.fade(FADE_MS), "Fade to black and silence (2 s).")
+
+    @Slot()
+    def hard_stop(self) -> None:
+        self._report(self.engine.stop(), "Stopped: black.")
+
+    @Slot()
+    def skip(self) -> None:
+        self._report(self.engine.skip(), "Skip.")
+
+    @Slot()
+    def back(self) -> None:
+        self._report(self.engine.back(), "Back.")
+
+    @Slot()
+    def jump_to_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.log_message("Jump: select an item in the running order first.")
+            return
+        self.jump(rows[0].row())
+
+    def jump(self, step_index: int) -> None:
+        title = step_title(self.playlist, self.steps[step_index])
+        self._report(self.engine.jump(step_index), f"Jump to #{step_index + 1}: {title}.")
+
+    @Slot()
+    def toggle_blackout(self) -> None:
+        on = not self.engine.status.blackout
+        self._report(self.engine.set_blackout(on), "Blackout on." if on else "Blackout off.")
+
+    def _on_volume(self, value: int) -> None:
+        db = value / 2
+        self.volume_label.setText(f"{db:+.1f} dB")
+        self.engine.set_volume_trim_db(db)
+        settings.put("show/volume_trim_db", db)
+
+    def _offer_resume(self, step_index: int, position_ms: int) -> None:
         """Show (non-modal) that the last show stopped part-way: GO resumes there, or the
         operator starts from the top."""
         if not 0 <= step_index < len(self.steps):
@@ -637,94 +730,10 @@ class OperatorWindow(QMainWindow):
         self.resume_bar.show()
         self.log_message(f"Resume offered: #{step_index + 1} {title}{at}.")
 
-    @Slot()
-    def start_from_top(self) -> None:
-        if self._started:
-            return
-        self._last_go = time.monotonic()
-        self._begin("The night starts from the top.")
-        self.controller.start(0)
-
-    @Slot()
-    def toggle_pause(self) -> None:
-        if self._started:
-            self.controller.toggle_pause()
-
-    @Slot()
-    def escape(self) -> None:
-        """Esc: fade to black and silence over 2 s; a second Esc soon after stops hard."""
-        now = time.monotonic()
-        if now - self._last_esc < SECOND_ESC_WINDOW_S or phase_name(self._status) == "FADING":
-            self._last_esc = -1e9
-            self.hard_stop()
-            return
-        self._last_esc = now
-        self.fade_out()
-
-    @Slot()
-    def fade_out(self) -> None:
-        self.log_message("Fade to black and silence (2 s). Esc again to stop hard.")
-        self.controller.fade_out(FADE_MS)
-
-    @Slot()
-    def hard_stop(self) -> None:
-        self.log_message("Hard stop.")
-        self.controller.stop()
-
-    @Slot()
-    def skip(self) -> None:
-        if not self._refuse_locked("Skip"):
-            self.log_message("Skip.")
-            self.controller.skip()
-
-    @Slot()
-    def back(self) -> None:
-        if not self._refuse_locked("Back"):
-            self.log_message("Back.")
-            self.controller.back()
-
-    @Slot()
-    def jump_to_selected(self) -> None:
-        if self._refuse_locked("Jump"):
-            return
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            self.log_message("Jump: select an item in the running order first.")
-            return
-        index = rows[0].row()
-        self.jump(index)
-
-    def jump(self, step_index: int) -> None:
-        if self._refuse_locked("Jump"):
-            return
-        self.log_message(
-            f"Jump to #{step_index + 1}: {step_title(self.playlist, self.steps[step_index])}."
-        )
-        if not self._started:
-            self._started = True
-            self._show_start_ms = now_ms_of_day(self._night_day)
-        self.controller.jump(step_index)
-
-    @Slot()
-    def toggle_blackout(self) -> None:
-        on = not bool(getattr(self._status, "blackout", False))
-        self.blackout_button.setChecked(on)
-        self.log_message("Blackout on." if on else "Blackout off.")
-        self.controller.set_blackout(on)
-
-    def _on_volume(self, value: int) -> None:
-        db = value / 2
-        self.volume_label.setText(f"{db:+.1f} dB")
-        self.controller.set_volume_trim_db(db)
-        settings.put("show/volume_trim_db", db)
-
     def open_editor(self) -> None:
         """The playlist editor, read-only while the show is locked (it follows the lock)."""
-        try:
-            from player.qt.editor import EditorWindow
-        except ImportError:
-            self.log_message("The playlist editor is not available in this version.")
-            return
+        from player.qt.editor import EditorWindow
+
         editor = EditorWindow(self.playlist_path, self)
         editor.set_locked(self._locked)
         self.lock_changed.connect(editor.set_locked)
@@ -761,122 +770,103 @@ class OperatorWindow(QMainWindow):
         )
 
     def choose_screen(self, screen) -> None:
-        if self.output is None or self._refuse_locked("Changing screen"):
+        if self.output is None:
+            return
+        if self._locked:
+            self.log_message(
+                "Changing screen refused: the show is locked (hold the lock button 1 s)."
+            )
             return
         self.output.move_to_screen(screen)
         remember_screen(screen)
         self.log_message(f"Projector output on {screen.name()}.")
 
-    # ================================================================== controller signals
+    # ================================================================== engine status
     @Slot(object)
-    def _on_status(self, status) -> None:
+    def _on_status(self, status: ShowStatus) -> None:
         self._status = status
-        index = getattr(status, "step_index", None)
-        phase = phase_name(status)
-        if index != self._current_index:
-            self._current_index = index
-            if index is not None and phase not in ("IDLE", "FINISHED"):
-                self._step_started_ms.setdefault(index, now_ms_of_day(self._night_day))
-            self._mark_current(index)
-        self.blackout_button.setChecked(bool(getattr(status, "blackout", False)))
-        self.pause_button.setText("Resume (P)" if getattr(status, "paused", False) else "Pause (P)")
-        card = self._preview_card
-        if self._preview_mode == "card" and card is not None and card.kind == "intermission":
-            self._render_preview_card(getattr(status, "remaining_ms", None))
-        self._update_now_next()
+        if status.locked != self._locked:
+            self._set_lock_view(status.locked)
+        self._fill_timeline(status)
+        self._mark_current(status.step_index)
+        self.blackout_button.setChecked(status.blackout)
+        self.pause_button.setText("Resume (P)" if status.paused else "Pause (P)")
+        self.go_button.setText(go_text(status) + "  (Space)")
+        self._render_preview(status)
+        self._render_now_next(status)
+        if status.started:
+            self.resume_bar.hide()
+        if not status.probing:
+            self._run_check_when_probed()
 
-    def _update_now_next(self) -> None:
-        status = self._status
-        phase = phase_name(status)
-        self.phase_label.setText(PHASE_TEXT.get(phase, phase.title()))
-        colour = {"HOLDING": "#d89614", "PAUSED": "#d89614", "FADING": "#d23c3c"}.get(phase, "")
+    def _set_lock_view(self, locked: bool) -> None:
+        self._locked = locked
+        for widget in (self.skip_button, self.back_button, self.jump_button):
+            widget.setEnabled(not locked)
+        for act in (self.skip_action, self.back_action, self.jump_action):
+            act.setEnabled(not locked)
+        self.lock_button.setText("LOCKED — hold 1 s to unlock" if locked else "Lock show")
+        self.lock_button.setStyleSheet("background: #8c3b3b; color: white;" if locked else "")
+        self.log_message("Show lock on." if locked else "Show lock released.")
+        self.lock_changed.emit(locked)
+
+    def _render_now_next(self, status: ShowStatus) -> None:
+        phase = status.phase
+        text = PHASE_TEXT[phase]
+        if phase in (Phase.HOLDING, Phase.BLACK) and status.next_index is not None:
+            text += " — GO starts the next step"
+        self.phase_label.setText(text)
+        colour = PHASE_COLOUR.get(phase, "")
         self.phase_label.setStyleSheet(f"color: {colour};" if colour else "")
-        index = getattr(status, "step_index", None)
-        if index is not None and 0 <= index < len(self.steps) and phase not in ("IDLE",):
-            self.now_label.setText(step_title(self.playlist, self.steps[index]))
-        else:
-            self.now_label.setText("—")
-        elapsed = getattr(status, "elapsed_ms", None) or 0
-        duration = getattr(status, "duration_ms", None)
-        remaining = getattr(status, "remaining_ms", None)
-        self.elapsed_label.setText(format_duration(elapsed) if phase != "IDLE" else "—")
-        if remaining is not None and phase not in ("IDLE", "FINISHED"):
-            self.remaining_label.setText("-" + format_duration(max(0, remaining)))
-        else:
-            self.remaining_label.setText("—")
-        if duration:
-            self.progress.setValue(min(1000, int(1000 * elapsed / duration)))
-        else:
-            self.progress.setValue(0)
-        nxt = getattr(status, "next_step_index", None)
-        if nxt is None and phase == "IDLE" and self.steps:
-            nxt = 0
-        if nxt is not None and 0 <= nxt < len(self.steps):
-            self.next_label.setText(step_title(self.playlist, self.steps[nxt]))
-        else:
-            self.next_label.setText("— end of the night —")
-
-    def _tick(self) -> None:
-        now = now_ms_of_day(self._night_day)
-        self.clock_label.setText(schedule_mod.clock(now))
-        index = self._current_index
-        if (
-            index is not None
-            and index in self._step_started_ms
-            and index < len(self._schedule.items)
-        ):
-            late = self._schedule.late_ms(index, self._step_started_ms[index])
-            if abs(late) < 30_000:
-                self.late_label.setText("on time")
-                self.late_label.setStyleSheet("color: #2e9d4f;")
-            elif late > 0:
-                self.late_label.setText(f"{format_duration(late)} late")
-                self.late_label.setStyleSheet("color: #d23c3c;")
-            else:
-                self.late_label.setText(f"{format_duration(-late)} early")
-                self.late_label.setStyleSheet("color: #d89614;")
-        elif self._schedule.start_known:
-            self.late_label.setText(f"starts {schedule_mod.clock(self._schedule.start_ms)}")
-        else:
-            self.late_label.setText("")
-        self.end_label.setText(
-            f"planned end {schedule_mod.clock(self._schedule.end_ms)}"
-            if self._schedule.start_known or self._show_start_ms is not None
-            else f"running time {schedule_mod.length(self._schedule.total_ms)}"
+        self.now_label.setText(status.title or "—")
+        on = status.step_index is not None or status.title
+        self.elapsed_label.setText(format_duration(status.elapsed_ms) if on else "—")
+        remaining = status.remaining_ms
+        self.remaining_label.setText("-" + format_duration(remaining) if remaining else "—")
+        duration = status.duration_ms
+        self.progress.setValue(
+            min(1000, int(1000 * status.elapsed_ms / duration)) if duration else 0
         )
+        self.next_label.setText(status.next_title or "— end of the night —")
+        self.clock_label.setText(clock(status.clock_ms))
+        late, colour = late_text(status)
+        self.late_label.setText(late)
+        self.late_label.setStyleSheet(f"color: {colour};" if colour else "")
+        if status.projected_end_ms is not None:
+            planned = status.planned_end_ms
+            plan = f" (planned {clock(planned)})" if planned is not None else ""
+            self.end_label.setText(f"ends {clock(status.projected_end_ms)}{plan}")
+        else:
+            self.end_label.setText("")
 
-    @Slot(object)
-    def _on_card_shown(self, content) -> None:
-        self._preview_mode = "card"
-        self._preview_card = content
+    # ================================================================== the preview
+    def _render_preview(self, status: ShowStatus) -> None:
+        screen = status.screen
+        shows = screen.visible
+        if shows is Shows.VIDEO:
+            if not self._snapshot_timer.isActive():
+                self.preview.setPixmap(QPixmap())
+                self.preview.setText(f"▶ {status.title}")
+                self._snapshot_timer.start()
+            return
         self._snapshot_timer.stop()
-        self._render_preview_card(None)
-
-    def _render_preview_card(self, remaining_ms: int | None) -> None:
-        image = render_card(self._preview_card, PREVIEW_SIZE, remaining_ms)
-        self.preview.setPixmap(QPixmap.fromImage(image))
-
-    @Slot(int)
-    def _on_video_shown(self, slot: int) -> None:
-        self._preview_mode = "video"
-        index = self._current_index
-        title = step_title(self.playlist, self.steps[index]) if index is not None else "film"
+        if shows is Shows.CARD and screen.card is not None:
+            remaining = status.remaining_ms if screen.card.countdown_ms is not None else None
+            image = render_card(screen.card, PREVIEW_SIZE, remaining)
+            if screen.level < 1.0:
+                painter = QPainter(image)
+                painter.fillRect(image.rect(), QColor(0, 0, 0, round(255 * (1 - screen.level))))
+                painter.end()
+            self.preview.setPixmap(QPixmap.fromImage(image))
+            return
         self.preview.setPixmap(QPixmap())
-        self.preview.setText(f"▶ {title}")
-        self._snapshot_timer.start()
-
-    @Slot()
-    def _on_black_shown(self) -> None:
-        self._preview_mode = "black"
-        self._snapshot_timer.stop()
-        self.preview.setPixmap(QPixmap())
-        self.preview.setText("black")
+        self.preview.setText("BLACKOUT" if screen.blackout else "black")
 
     def _take_snapshot(self) -> None:
-        if self._preview_mode != "video" or not self.isVisible():
+        if self._status.screen.visible is not Shows.VIDEO or not self.isVisible():
             return
         try:
-            ok = self.controller.take_snapshot(self._snapshot_path)
+            ok = self.engine.snapshot(self._snapshot_path)
         except Exception as exc:  # the preview is a convenience: never let it disturb the show
             log.debug("snapshot failed: %s", exc)
             ok = False
@@ -891,6 +881,7 @@ class OperatorWindow(QMainWindow):
                     )
                 )
 
+    # ================================================================== engine reports
     @Slot(str)
     def _on_problem(self, message: str) -> None:
         self.log_message(f"PROBLEM: {message}")
@@ -898,29 +889,12 @@ class OperatorWindow(QMainWindow):
 
     @Slot(object)
     def _on_item_finished(self, entry) -> None:
-        index = getattr(entry, "index", None)
-        outcome = str(getattr(entry, "outcome", "") or "")
-        if index is not None and 0 <= index < self.table.rowCount():
-            cell = self.table.item(index, COL_PLAYED)
-            played_ms = getattr(entry, "played_ms", None)
-            text = outcome
-            if played_ms is not None and outcome == "played":
-                text = f"played {format_duration(int(played_ms))}"
-            cell.setText(text)
-            if index != self._marked_row:
-                self._style_row(index, current=False)  # played rows turn grey
-            if outcome in ("failed",):
-                cell.setForeground(QBrush(QColor(CHECK_COLOURS["red"])))
-        title = getattr(entry, "title", "") or ""
-        error = getattr(entry, "error", None)
-        line = f"#{(index or 0) + 1} {title}: {outcome}"
-        self.log_message(line + (f" ({error})" if error else ""))
+        line = f"#{entry.index + 1} {entry.title}: {entry.outcome.value}"
+        self.log_message(line + (f" ({entry.error})" if entry.error else ""))
 
     @Slot()
     def _on_finished(self) -> None:
         self.log_message("The night is over: the projector shows black.")
-        self._on_black_shown()
-        self._update_now_next()
 
     # ================================================================== log, settings, close
     def log_message(self, text: str) -> None:
@@ -944,7 +918,7 @@ class OperatorWindow(QMainWindow):
         self.volume.blockSignals(False)
         self.volume_label.setText(f"{db:+.1f} dB")
         if db:
-            self.controller.set_volume_trim_db(db)
+            self.engine.set_volume_trim_db(db)
 
     def save_settings(self) -> None:
         settings.put("console/geometry", self.saveGeometry())
@@ -956,7 +930,8 @@ class OperatorWindow(QMainWindow):
 
     @property
     def show_running(self) -> bool:
-        return self._started and phase_name(self._status) not in ("FINISHED", "BLACK", "IDLE")
+        status = self._status
+        return status.started and status.phase not in (Phase.FINISHED, Phase.BLACK, Phase.IDLE)
 
     def close_show(self) -> None:
         """Close now, even mid-show (used by --quit-after and tests)."""
@@ -966,18 +941,18 @@ class OperatorWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # An accidental close must not end the show: mid-show it takes a second close within
         # a few seconds (non-modal: the show keeps running while it asks).
-        now = time.monotonic()
-        confirmed = getattr(self, "_close_confirmed", False)
-        if self.show_running and not confirmed and now - self._last_close > CLOSE_CONFIRM_S:
-            self._last_close = now
+        now = self.engine.clock.now_ms()
+        confirmed = self._close_confirmed
+        armed = self._close_armed_ms is not None and now - self._close_armed_ms < CLOSE_CONFIRM_MS
+        if self.show_running and not confirmed and not armed:
+            self._close_armed_ms = now
             message = "The show is running: close again within 5 s to stop it and quit."
-            self.statusBar().showMessage(message, int(CLOSE_CONFIRM_S * 1000))
+            self.statusBar().showMessage(message, CLOSE_CONFIRM_MS)
             self.log_message(message)
             event.ignore()
             return
         self.save_settings()
         self._snapshot_timer.stop()
-        self._clock.stop()
         try:
             # close() stops playback and saves the journal, so an accidental close of the
             # console mid-show is offered for resume on the next start.

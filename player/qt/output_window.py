@@ -1,8 +1,9 @@
 """The projector output: black, frameless, on top, covering the chosen screen; two native video
 surfaces for libvlc's two players and a title card view stacked over them.
 
-Purely reactive: it shows what the ShowController's signals say (`card_shown`, `video_shown`,
-`black_shown`, `finished`, `status_changed` for the countdown) and never decides anything itself.
+Purely reactive: it shows the engine's `Screen` (`ShowStatus.screen`: a card at a level, a film's
+surface, black, a blackout) and the intermission countdown from the status, and never decides
+anything itself.
 
 All pages of the stack are native windows so the X stacking order is the visible order: a card
 drawn by Qt can cover a native video surface (a non-native widget would paint into the parent,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QStackedLayout, QWidget
 
 from player.core.cards import CardContent
 from player.qt.title_card import TitleCardView
+from player.show.status import Screen, Shows, ShowStatus
 
 WINDOWED_SIZE = (960, 540)
 
@@ -84,6 +86,7 @@ class OutputWindow(QWidget):
         for page in (*self.videos, self.card_view, self.black_page):
             self._stack.addWidget(page)
         self._page = "black"
+        self._shown: Screen | None = None  # the engine's Screen last shown
         self._apply_mode(screen)
         self.show_black()
         if controller is not None:
@@ -138,14 +141,9 @@ class OutputWindow(QWidget):
 
     # ----------------------------------------------------------------- controller
     def attach(self, controller) -> None:
-        """Follow `controller`'s signals and give it the two native video surfaces."""
+        """Follow `controller`'s status and give it the two native video surfaces."""
         self._controller = controller
-        controller.card_shown.connect(self.show_card)
-        controller.video_shown.connect(self.show_video)
-        controller.black_shown.connect(self.show_black)
-        controller.card_level_changed.connect(self.card_view.set_level)
-        controller.finished.connect(self.show_black)
-        controller.status_changed.connect(self._on_status)
+        controller.status_changed.connect(self.show_status)
         controller.set_video_windows(self.video_handles())
 
     def video_handles(self) -> tuple[int, int]:
@@ -176,10 +174,24 @@ class OutputWindow(QWidget):
         self._raise(self.black_page, "black")
 
     @Slot(object)
-    def _on_status(self, status) -> None:
-        remaining = getattr(status, "remaining_ms", None)
-        if remaining is not None:
-            self.card_view.set_remaining_ms(int(remaining))
+    def show_status(self, status: ShowStatus) -> None:
+        """Show the engine's `Screen`; an intermission's countdown follows `remaining_ms`."""
+        self.show_screen(status.screen)
+        if status.remaining_ms is not None:
+            self.card_view.set_remaining_ms(int(status.remaining_ms))
+
+    def show_screen(self, screen: Screen) -> None:
+        last, self._shown = self._shown, screen
+        if last == screen:
+            return
+        if screen.visible is Shows.CARD and screen.card is not None:
+            if last is None or last.visible is not Shows.CARD or last.card != screen.card:
+                self.show_card(screen.card)
+            self.card_view.set_level(screen.level)
+        elif screen.visible is Shows.VIDEO and screen.slot is not None:
+            self.show_video(screen.slot)
+        else:
+            self.show_black()
 
     # ----------------------------------------------------------------- closing
     def allow_close(self) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from player.core.cards import CardContent, format_countdown, label
+from player.core.cards import CardContent, CardKind, format_countdown, label
 
 CJK_FALLBACK = "Noto Sans CJK SC"
 # Language code (or its prefix) -> the Noto CJK family with that language's glyph shapes.
@@ -104,14 +104,14 @@ def _blocks(content: CardContent, languages: tuple[str, ...], remaining_ms: int 
     out = []
     kind = content.kind
     for i, (lang, text) in enumerate(content.lines):
-        if kind == "title":
+        if kind is CardKind.TITLE:
             key = "title_first" if i == 0 else "title_other"
-        elif kind == "neutral":
+        elif kind is CardKind.NEUTRAL:
             key = "neutral"
         else:
             key = "text"
-        out.append(("line", lang, text, key, kind == "title" and i == 0, "text"))
-    if kind == "intermission":
+        out.append(("line", lang, text, key, kind is CardKind.TITLE and i == 0, "text"))
+    if kind is CardKind.INTERMISSION:
         total = content.countdown_ms or 0
         ms = total if remaining_ms is None else remaining_ms
         out.append(("countdown", "", format_countdown(ms), "countdown", True, "accent"))
@@ -287,7 +287,7 @@ class TitleCardView(QWidget):
     @Slot(int)
     def set_remaining_ms(self, ms: int | None) -> None:
         """The live countdown of an intermission card (ignored by other cards)."""
-        if self._content is None or self._content.kind != "intermission":
+        if self._content is None or self._content.kind is not CardKind.INTERMISSION:
             return
         # Repaint only when the shown second changes.
         old = None if self._remaining_ms is None else format_countdown(self._remaining_ms)

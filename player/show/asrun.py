@@ -5,8 +5,9 @@ written. A line torn by a power cut or a full disk is skipped by `read`, and the
 next line on a fresh line so no later entry is glued to the torn one. One file per show in the
 user's data folder (`paths.data_dir() / "as-run"`).
 Fields: index, id, kind ("film" | "card" | "intermission"), title, file, planned_start,
-started_at, ended_at (ISO-8601 with offset, or null), played_ms, outcome ("played" | "failed" |
-"skipped" | "stopped"), error.
+started_at, ended_at (ISO-8601 with offset, or null), played_ms (time on screen, pauses left
+out), paused_ms, outcome ("played" | "failed" | "skipped" | "stopped"), error, and with show
+control `osc` (the messages sent as the step started and ended).
 """
 
 from __future__ import annotations
@@ -14,38 +15,71 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from player.core import paths
+from player.core.model import Outcome, StepKind
 
 
 @dataclass(frozen=True)
 class AsRunEntry:
     index: int
     id: str
-    kind: str
+    kind: StepKind
     title: str
     file: str | None
     planned_start: str | None
     started_at: str | None
     ended_at: str | None
     played_ms: int
-    outcome: str
+    outcome: Outcome
     error: str | None = None
+    paused_ms: int = 0
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {
+            "index": self.index,
+            "id": self.id,
+            "kind": self.kind.value,
+            "title": self.title,
+            "file": self.file,
+            "planned_start": self.planned_start,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "played_ms": self.played_ms,
+            "paused_ms": self.paused_ms,
+            "outcome": self.outcome.value,
+            "error": self.error,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> AsRunEntry:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        """ValueError or TypeError when `data` is not an as-run line."""
+        return cls(
+            index=int(data["index"]),
+            id=str(data.get("id") or ""),
+            kind=StepKind(data["kind"]),
+            title=str(data.get("title") or ""),
+            file=data.get("file"),
+            planned_start=data.get("planned_start"),
+            started_at=data.get("started_at"),
+            ended_at=data.get("ended_at"),
+            played_ms=int(data.get("played_ms") or 0),
+            outcome=Outcome(data["outcome"]),
+            error=data.get("error"),
+            paused_ms=int(data.get("paused_ms") or 0),
+        )
+
+
+def iso(when: datetime) -> str:
+    """A time for the log: local, with its UTC offset, to the millisecond."""
+    return when.astimezone().isoformat(timespec="milliseconds")
 
 
 def now_iso() -> str:
-    """The local time with its UTC offset, to the millisecond."""
-    return datetime.now().astimezone().isoformat(timespec="milliseconds")
+    return iso(datetime.now())
 
 
 def default_path(playlist_path: Path | None, when: datetime | None = None) -> Path:
@@ -60,7 +94,7 @@ class AsRunLog:
 
     Never raises on construction: a folder that cannot be made or a file that cannot be opened
     (read-only folder, full disk) makes each `write` try again and raise OSError, so the show
-    runs on and its controller decides how to warn.
+    runs on and its engine decides how to warn.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -83,11 +117,12 @@ class AsRunLog:
             self._fd = fd
         return self._fd
 
-    def write(self, entry: AsRunEntry) -> None:
+    def write(self, entry: AsRunEntry | dict) -> None:
         """Append one line; OSError when it could not be written (nothing or part of it is on
         disk; a part is skipped by `read` and the next line starts on a line of its own)."""
         fd = self._open()
-        data = json.dumps(entry.to_json(), ensure_ascii=False).encode("utf-8") + b"\n"
+        value = entry.to_json() if isinstance(entry, AsRunEntry) else entry
+        data = json.dumps(value, ensure_ascii=False).encode("utf-8") + b"\n"
         if self._torn:
             data = b"\n" + data
         view = memoryview(data)
@@ -120,11 +155,12 @@ def _ends_torn(path: Path) -> bool:
 
 
 def read(path: str | Path) -> list[AsRunEntry]:
-    """Every complete line of an as-run file (a torn last line is ignored)."""
+    """Every complete step line of an as-run file (a torn line, or one that is not a step's,
+    is left out)."""
     out: list[AsRunEntry] = []
     try:
         data = Path(path).read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
         return out
     # Line by line in bytes: a line torn inside a multi-byte character spoils only itself.
     for line in data.split(b"\n"):
@@ -132,29 +168,6 @@ def read(path: str | Path) -> list[AsRunEntry]:
             value = json.loads(line.decode("utf-8"))
             if isinstance(value, dict):
                 out.append(AsRunEntry.from_json(value))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, KeyError):
             continue
     return out
-
-
-def reconcile_resume(
-    point: tuple[int, int], path: str | Path, journal_saved_at: str | None
-) -> tuple[int, int]:
-    """The resume point (step, position ms) from the journal, corrected by the as-run log.
-
-    A step's as-run line is written just before the journal records the step as completed; a
-    crash between the two leaves a journal that says "step k, part-way" while the log already
-    closed step k. Then the log is the later word and the resume goes on with step k + 1, so a
-    completed step is never replayed (or logged twice)."""
-    index, _ = point
-    entries = read(path)
-    if not entries or entries[-1].index != index or not entries[-1].ended_at:
-        return point
-    try:
-        ended = datetime.fromisoformat(entries[-1].ended_at)
-        saved = datetime.fromisoformat(journal_saved_at) if journal_saved_at else None
-    except (TypeError, ValueError):
-        return point
-    if saved is not None and ended <= saved:
-        return point  # the journal was saved after that line: it knows better (e.g. Back)
-    return index + 1, 0

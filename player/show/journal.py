@@ -30,7 +30,10 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class JournalState:
     """`step_index` is the step on screen (or armed); `completed` says it has ended, so a
-    resume starts at the next one; `position_ms` is how far into it the show was."""
+    resume starts at the next one; `position_ms` is how far into it the show was.
+    `night_day` (ISO date) is the day the night's times count from; `night_start_ms` its
+    planned start in ms after that midnight, so a resumed night is timed against the same plan
+    (None: not started yet)."""
 
     playlist: str
     step_index: int
@@ -39,6 +42,8 @@ class JournalState:
     finished: bool = False
     as_run: str | None = None
     saved_at: str | None = None
+    night_day: str | None = None
+    night_start_ms: int | None = None
     version: int = JOURNAL_VERSION
 
     def resume_point(self) -> tuple[int, int] | None:
@@ -83,7 +88,7 @@ class ShowInUse(ValueError):
     """Another running program has this night open; the message says so in one sentence."""
 
 
-_held: dict[str, list] = {}  # lock file -> [fd, holders]: controllers in one process share it
+_held: dict[str, list] = {}  # lock file -> [fd, holders]: engines in one process share it
 _held_guard = threading.Lock()
 
 

@@ -28,7 +28,16 @@ from pathlib import Path
 
 import pytest
 
-from player.core.model import Defaults, Film, Follow, LocalText, Playlist, format_duration
+from player.core.model import (
+    Defaults,
+    Film,
+    Follow,
+    LocalText,
+    Outcome,
+    Playlist,
+    StepKind,
+    format_duration,
+)
 from player.core.sequencer import Phase
 from player.media.probe import probe as probe_media
 from player.media.vlc_backend import VlcBackend
@@ -92,7 +101,7 @@ def wait_film(qtbot, controller: ShowController, step: int, elapsed_ms: int = 40
 
 
 def films_of(entries) -> list[tuple[str, str]]:
-    return [(e.title, e.outcome) for e in entries if e.kind == "film"]
+    return [(e.title, e.outcome.value) for e in entries if e.kind is StepKind.FILM]
 
 
 def assert_as_run_matches(controller: ShowController, rec: Recorder) -> None:
@@ -100,8 +109,8 @@ def assert_as_run_matches(controller: ShowController, rec: Recorder) -> None:
     lines = controller.as_run_path.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == [e.to_json() for e in rec.entries]
     for entry in asrun.read(controller.as_run_path):
-        if entry.outcome == "failed":
-            assert entry.kind == "film" and entry.error.strip() and entry.file
+        if entry.outcome is Outcome.FAILED:
+            assert entry.kind is StepKind.FILM and entry.error.strip() and entry.file
 
 
 def test_files_deleted_or_replaced_by_text_before_their_turn(qtbot, make_controller, tmp_path):
@@ -115,7 +124,7 @@ def test_files_deleted_or_replaced_by_text_before_their_turn(qtbot, make_control
     )
     controller, rec = make_controller(playlist)
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.start()
+        controller.engine.go()
         wait_film(qtbot, controller, 1)  # "First" plays; the others are not opened yet
         gone.unlink()
         texted.write_text("Programme notes, not a film.\n", encoding="utf-8")
@@ -125,7 +134,7 @@ def test_files_deleted_or_replaced_by_text_before_their_turn(qtbot, make_control
         ("Texted", "failed"),
         ("Last", "played"),
     ]
-    assert [e.outcome for e in rec.entries if e.kind == "card"] == ["played"] * 4
+    assert [e.outcome for e in rec.entries if e.kind is StepKind.CARD] == [Outcome.PLAYED] * 4
     assert len(rec.problems) == 2
     assert "gone.mp4" in rec.problems[0] and "texted.mp4" in rec.problems[1]
     assert all(WENT_ON in p and "\n" not in p for p in rec.problems)
@@ -151,7 +160,7 @@ def test_deleted_while_playing_plays_on_and_truncated_while_playing_fails(
     )
     controller, rec = make_controller(playlist)
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.start()
+        controller.engine.go()
         wait_film(qtbot, controller, 0)
         deleted.unlink()
         wait_film(qtbot, controller, 1, elapsed_ms=800)
@@ -179,7 +188,7 @@ def test_media_folder_gone_mid_show(qtbot, make_controller, tmp_path):
     playlist = night(*(film(p, n.title()) for p, n in zip(clips, names, strict=True)))
     controller, rec = make_controller(playlist)
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.start()
+        controller.engine.go()
         wait_film(qtbot, controller, 1)
         media.rename(tmp_path / "media (unmounted)")
         media.mkdir()  # an empty mount point where the disk was
@@ -200,7 +209,7 @@ def test_subtitle_file_missing_at_show_time(qtbot, make_controller, tmp_path):
     controller, rec = make_controller(playlist)
     srt.unlink()  # loaded and checked with it; gone by show time
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.start()
+        controller.engine.go()
     # The audience still gets the film; the operator and the as-run log get the news.
     assert films_of(rec.entries) == [("Subbed", "played"), ("Other", "played")]
     assert len(rec.problems) == 1
@@ -336,7 +345,7 @@ def test_a_prober_that_times_out_during_the_show_is_reported_once_per_film(
     monkeypatch.setattr(probe, "probe", lambda path, **kw: real_probe(path, timeout_s=0.5))
     controller, rec = make_controller(night(film(a, "A"), film(b, "B")))
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.start()
+        controller.engine.go()
     assert films_of(rec.entries) == [("A", "played"), ("B", "played")]
     assert len(rec.problems) == 2
     # both probers hang side by side: each is reported as it times out, in either order
@@ -357,7 +366,7 @@ def test_a_hung_prober_does_not_outlive_the_show(qtbot, make_controller, tmp_pat
     monkeypatch.setenv("HANG_MARKS", str(marks))
     controller, rec = make_controller(night(film(a, "A")))
     with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-        controller.start()
+        controller.engine.go()
     assert films_of(rec.entries) == [("A", "played")]
     pids = [int(pid) for pid in marks.read_text().split()]
     try:

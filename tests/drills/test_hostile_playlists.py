@@ -263,7 +263,10 @@ def test_round_trip_keeps_hostile_text(tmp_path):
         """
     )
     source = load_playlist_text(text, tmp_path / "a.yaml")
-    from player.core.playlist_io import save_playlist
+    from player.organiser.playlist_doc import PlaylistDoc
 
-    save_playlist(source, tmp_path / "b.yaml")
-    assert load_playlist(tmp_path / "b.yaml") == source
+    doc = PlaylistDoc.from_text(text, tmp_path / "a.yaml")
+    doc.data["items"][0]["card"]["seconds"] = 2  # an edit, so the document is written anew
+    doc.save(tmp_path / "b.yaml")
+    again = load_playlist(tmp_path / "b.yaml")
+    assert again.title == source.title and again.items[0].text == source.items[0].text

@@ -60,7 +60,7 @@ def run_night(qtbot, playlist: Playlist, as_run: Path, journal: Path) -> tuple[l
     controller.item_finished.connect(entries.append)
     try:
         with qtbot.waitSignal(controller.finished, timeout=NIGHT_TIMEOUT_MS):
-            controller.start()
+            controller.engine.go()
     finally:
         controller.close()
     return problems, entries
@@ -111,7 +111,10 @@ def test_full_disk_the_show_runs_and_the_operator_is_warned_once(
     as_run = tmp_path / "as-run.jsonl"
     as_run.symlink_to("/dev/full")  # every write: ENOSPC
     problems, entries = run_night(qtbot, night(clips), as_run, full_folder / "journal.json")
-    assert [(e.kind, e.outcome) for e in entries] == [("card", "played"), ("film", "played")] * 2
+    assert [(e.kind.value, e.outcome.value) for e in entries] == [
+        ("card", "played"),
+        ("film", "played"),
+    ] * 2
     journal_warnings = [p for p in problems if "journal" in p]
     as_run_warnings = [p for p in problems if "as-run" in p]
     assert len(journal_warnings) == 1 and len(as_run_warnings) == 1 and len(problems) == 2
@@ -128,7 +131,10 @@ def test_unwritable_folder_the_show_runs_and_the_operator_is_warned_once(qtbot, 
     problems, entries = run_night(
         qtbot, night(clips), blocker / "as-run.jsonl", blocker / "journal" / "night.json"
     )
-    assert [(e.kind, e.outcome) for e in entries] == [("card", "played"), ("film", "played")] * 2
+    assert [(e.kind.value, e.outcome.value) for e in entries] == [
+        ("card", "played"),
+        ("film", "played"),
+    ] * 2
     assert len(problems) == 2
     assert sum("journal" in p for p in problems) == 1
     assert sum("as-run" in p for p in problems) == 1

@@ -27,14 +27,17 @@ from pathlib import Path
 
 import pytest
 
+from player.core.model import Outcome, StepKind
 from player.show import asrun
 from player.show.asrun import AsRunEntry, AsRunLog
+from player.show.resume import reconcile
 from support.synth import make_clip
 
 TRIALS = 20
 SEED = int(os.environ.get("DRILL_SEED") or random.SystemRandom().randrange(1 << 31))
 FILMS = 8
 STEPS = 2 * FILMS  # each film with its title card
+FILM, PLAYED = StepKind.FILM, Outcome.PLAYED
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +180,7 @@ def test_kill_9_at_random_moments_then_resume(playlist, tmp_path):
 
 
 def entry(i: int, title: str = "Film") -> AsRunEntry:
-    return AsRunEntry(i, f"f{i}", "film", title, "/m/f.mp4", None, None, None, 1000, "played")
+    return AsRunEntry(i, f"f{i}", FILM, title, "/m/f.mp4", None, None, None, 1000, PLAYED)
 
 
 def test_reader_skips_a_line_torn_inside_a_multibyte_character(tmp_path):
@@ -226,13 +229,14 @@ def test_resume_skips_a_step_logged_just_before_the_crash(tmp_path):
     path = tmp_path / "as-run.jsonl"
     log = AsRunLog(path)
     closed = AsRunEntry(
-        4, "f", "film", "F", "/m/f.mp4", None,
-        "2026-11-24T21:00:00.000+00:00", "2026-11-24T21:00:05.400+00:00", 5400, "played",
+        4, "f", FILM, "F", "/m/f.mp4", None,
+        "2026-11-24T21:00:00.000+00:00", "2026-11-24T21:00:05.400+00:00", 5400, PLAYED,
     )  # fmt: skip
     log.write(closed)
     log.close()
+    logged = asrun.read(path)
     # journal saved at 5.0 s (step 4, part-way); the as-run line came at 5.4 s, then the crash
-    assert asrun.reconcile_resume((4, 5000), path, "2026-11-24T21:00:05.000+00:00") == (5, 0)
+    assert reconcile((4, 5000), logged, "2026-11-24T21:00:05.000+00:00") == (5, 0)
     # a journal saved after that line knows better (e.g. the operator went back to step 4)
-    assert asrun.reconcile_resume((4, 300), path, "2026-11-24T21:00:09.000+00:00") == (4, 300)
-    assert asrun.reconcile_resume((3, 300), path, "2026-11-24T21:00:04.000+00:00") == (3, 300)
+    assert reconcile((4, 300), logged, "2026-11-24T21:00:09.000+00:00") == (4, 300)
+    assert reconcile((3, 300), logged, "2026-11-24T21:00:04.000+00:00") == (3, 300)
