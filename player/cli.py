@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schedule": ("player.commands.schedule", "print the running order with planned times"),
     "cards": ("player.commands.cards", "render every title card of the night to PNG"),
     "export": ("player.commands.export", "export to XSPF/M3U for plain VLC, or bundle a night"),
+    "verify": ("player.commands.verify", "check a bundle arrived whole (sizes, SHA-256, playlist)"),
     "import": (
         "player.commands.import_csv",
         "turn a festival programme sheet (CSV) into a playlist",
