@@ -182,7 +182,7 @@ def _free_name(name: str, taken: set[str]) -> str:
     return f"{stem} ({n}){suffix}"
 
 
-def _copy_verified(source: Path, dest: Path) -> CopiedFile:
+def copy_verified(source: Path, dest: Path) -> CopiedFile:
     """Copy through a temp name, verify size and SHA-256 against the source, then rename."""
     tmp = dest.with_name(f".{dest.name}.part")
     try:
@@ -234,7 +234,7 @@ def make_bundle(playlist_path: Path, folder: Path, *, media_dir: str = "media") 
                 report.missing.append((source, f"{media_dir}/{name}"))
             else:
                 try:
-                    report.copied.append(_copy_verified(source, target_dir / name))
+                    report.copied.append(copy_verified(source, target_dir / name))
                 except OSError as exc:
                     report.failed.append((source, exc.strerror or str(exc)))
         container[key] = f"{media_dir}/{placed[source]}"
