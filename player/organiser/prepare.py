@@ -351,10 +351,33 @@ def _fit(display: tuple[int, int], venue: Venue) -> tuple[int, int] | None:
     return _even((math.floor(width * scale), math.floor(height * scale)))
 
 
-def subtitle_text(data: bytes) -> tuple[str, str]:
+# The legacy encodings subtitle files of a language come in, most common first.
+LEGACY_ENCODINGS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("fr", "en", "de", "es", "it", "pt", "nl", "ca", "da", "sv", "no", "fi", "is"),
+        ("cp1252", "iso8859_15"),
+    ),
+    "zh": ("gb18030", "big5"),
+    "ja": ("shift_jis", "euc_jp"),
+    "ko": ("euc_kr",),
+    **dict.fromkeys(("ru", "uk", "bg", "sr", "mk", "be"), ("cp1251",)),
+    **dict.fromkeys(("pl", "cs", "sk", "hu", "ro", "hr", "sl"), ("cp1250",)),
+    "el": ("cp1253",),
+    "tr": ("cp1254",),
+    "he": ("cp1255",),
+    "ar": ("cp1256",),
+    "vi": ("cp1258",),
+}
+
+
+def subtitle_text(data: bytes, languages: tuple[str, ...] = ()) -> tuple[str, str]:
     """(text, encoding) of a subtitle file's bytes: byte-order marks first, then strict UTF-8,
-    then charset-normalizer's best guess. Raises ValueError when the encoding cannot be told.
-    (One small function, to hand over to the shared subtitle detector when there is one.)"""
+    then charset-normalizer, among the legacy encodings of `languages` (the film's and the
+    night's: on a short file an unhinted guess is often another code page) and else among
+    all. Raises ValueError when the encoding cannot be told.
+    (One small function, to hand over to a shared subtitle detector when there is one.)"""
+    from charset_normalizer import from_bytes
+
     boms = (
         (b"\xef\xbb\xbf", "utf-8-sig"),
         (b"\xff\xfe\x00\x00", "utf-32"),
@@ -367,9 +390,12 @@ def subtitle_text(data: bytes) -> tuple[str, str]:
             return data.decode(encoding), encoding
     with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8"), "utf-8"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
+    hinted = [e for lang in languages for e in LEGACY_ENCODINGS.get(lang.split("-")[0], ())]
+    best = None
+    if hinted:
+        best = from_bytes(data, cp_isolation=list(dict.fromkeys(hinted)), threshold=0.5).best()
+    if best is None:
+        best = from_bytes(data).best()
     if best is None:
         raise ValueError("its text encoding cannot be told (is it a subtitle file?)")
     return str(best), best.encoding
@@ -465,8 +491,9 @@ def prepare_night(
     use_cache: bool = True,
 ) -> PrepareReport:
     """Make the show copies of `playlist` for `venue` in `folder` and write the playlist that
-    uses them. Raises PrepareError when it cannot start, KeyboardInterrupt through (every
-    ffmpeg stopped, no half copy left under a copy's name, finished copies kept)."""
+    uses them. `jobs`: films made at once (default `default_jobs()`). Raises PrepareError when
+    it cannot start; KeyboardInterrupt goes through once every ffmpeg is stopped and no half
+    copy is left (finished copies are kept, no playlist is written)."""
     jobs = jobs or default_jobs()
     folder = Path(folder).absolute()
     try:
@@ -481,7 +508,7 @@ def prepare_night(
     except TranscodeError as exc:
         raise PrepareError(exc.message) from None
 
-    report = check_run.check_playlist(
+    checked = check_run.check_playlist(
         playlist,
         venue=venue,
         deep=True,
@@ -490,64 +517,45 @@ def prepare_night(
         progress=progress.checking if progress else None,
     )
     plans: dict[Path, FilmPlan] = {}
-    for item in report.items:
+    for item in checked.items:
         key = Path(os.path.abspath(item.path))
         if key not in plans:
             plans[key] = plan_film(item, venue, playlist, jobs=jobs)
-    taken = {STATE_NAME.lower(), f"{playlist.path.name if playlist.path else ''}".lower()}
+    taken = {STATE_NAME.lower(), playlist.path.name.lower() if playlist.path else ""}
     for plan in plans.values():
-        if plan.recipe is not None or copy_all:
-            base = safe_file_name(plan.source.stem, "film", strict=False, limit=None)
-            suffix = (
-                {"mp4": ".mp4", "matroska": ".mkv"}[plan.recipe.container]
-                if (plan.recipe)
-                else plan.source.suffix
-            )
-            plan.copy_name = _free_name(base + suffix, taken)
-            if plan.recipe is not None:
-                plan.recipe = replace(
-                    plan.recipe,
-                    source=plan.source,
-                    dest=folder / f".{plan.copy_name}.part",
-                )
+        _name_copy(plan, folder, copy_all, taken)
+    job = _Job(playlist, venue, folder, Runner(), queue.Queue())
+    job.subtitles, subtitle_notes, converted = _convert_subtitles(playlist, folder, copy_all, taken)
 
     state = _State.load(folder)
     results: dict[Path, FilmResult] = {}
     work: list[FilmPlan] = []
     for key, plan in plans.items():
         if plan.recipe is None:
-            results[key] = _no_copy(plan, folder, copy_all, state)
-            continue
-        fingerprint = _fingerprint(plan)
-        assert plan.copy_name is not None
-        if state.made(plan.copy_name, plan.source, fingerprint, folder / plan.copy_name):
+            results[key] = _no_copy(plan, folder, copy_all)
+            if results[key].outcome is Outcome.COPIED:
+                _copy_as_is(results[key], state)
+        elif state.made(plan.copy_name, plan.source, _fingerprint(plan), folder / plan.copy_name):
             results[key] = FilmResult(
                 plan.source, plan.title, Outcome.KEPT, folder / plan.copy_name, plan.reasons
             )
         else:
             work.append(plan)
-    for result in results.values():
-        if result.outcome is Outcome.COPIED and result.copy is not None:
-            _copy_as_is(result, state)
-        if progress:
-            progress.film_finished(result)
+        if key in results and progress:
+            progress.film_finished(results[key])
 
-    runner = Runner()
-    events: queue.Queue[tuple[str, Any]] = queue.Queue()
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="prepare")
     try:
-        futures = [
-            pool.submit(_make_copy, plan, playlist, venue, folder, runner, events) for plan in work
-        ]
+        for plan in work:
+            pool.submit(_make_copy, plan, job)
         finished = 0
-        while finished < len(futures):
-            kind, payload = events.get()
+        while finished < len(work):
+            kind, payload = job.events.get()
             if kind == "done":
                 finished += 1
                 plan, result = payload
                 if result.outcome is Outcome.MADE:
-                    fingerprint = _fingerprint(plan)
-                    state.record(plan.copy_name, plan.source, fingerprint, result.copy)
+                    state.record(plan.copy_name, plan.source, _fingerprint(plan), result.copy)
                     state.save()
                 results[plan.source] = result
                 if progress:
@@ -558,23 +566,50 @@ def prepare_night(
                 method, args = payload
                 getattr(progress, method)(*args)
     except BaseException:
-        runner.cancel()
+        job.runner.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
         for plan in work:
-            if plan.recipe is not None:
-                with contextlib.suppress(OSError):
-                    plan.recipe.dest.unlink()
+            with contextlib.suppress(OSError):
+                plan.recipe.dest.unlink()
         raise
     pool.shutdown(wait=True)
 
-    ordered = [results[key] for key in plans]
-    out = PrepareReport(folder, None, ordered)
-    subtitles = _convert_subtitles(playlist, folder, copy_all, taken, out)
-    out.playlist, out.playlist_written = _write_playlist(playlist, folder, results, subtitles)
+    for source, note in subtitle_notes:
+        if source in results:
+            results[source].notes.append(note)
+    out = PrepareReport(folder, None, [results[key] for key in plans], converted)
+    out.playlist, out.playlist_written = _write_playlist(playlist, folder, results, job.subtitles)
     return out
 
 
-def _no_copy(plan: FilmPlan, folder: Path, copy_all: bool, state: _State) -> FilmResult:
+@dataclass
+class _Job:
+    """What every copy of one run shares; `events` carries the workers' news to the caller's
+    thread: ('progress', (method, args)), ('done', (plan, result)) or ('error', exception)."""
+
+    playlist: Playlist
+    venue: Venue
+    folder: Path
+    runner: Runner
+    events: queue.Queue[tuple[str, Any]]
+    subtitles: dict[Path, Path] = field(default_factory=dict)  # original -> UTF-8 version
+
+
+def _name_copy(plan: FilmPlan, folder: Path, copy_all: bool, taken: set[str]) -> None:
+    """The copy's name in the folder: the original's, with the container's extension, made
+    unique in film order (so a second run finds the same names)."""
+    if plan.recipe is None and not copy_all:
+        return
+    base = safe_file_name(plan.source.stem, "film", strict=False, limit=None)
+    if plan.recipe is None:
+        plan.copy_name = _free_name(base + plan.source.suffix, taken)
+        return
+    suffix = {"mp4": ".mp4", "matroska": ".mkv"}[plan.recipe.container]
+    plan.copy_name = _free_name(base + suffix, taken)
+    plan.recipe = replace(plan.recipe, source=plan.source, dest=folder / f".{plan.copy_name}.part")
+
+
+def _no_copy(plan: FilmPlan, folder: Path, copy_all: bool) -> FilmResult:
     if plan.blocked or (plan.reasons and plan.item.media is None):
         notes = [f"[{p.code}] {p.message} — {why}" for p, why in plan.unfixable]
         return FilmResult(plan.source, plan.title, Outcome.CANNOT, None, plan.reasons, notes)
@@ -605,39 +640,25 @@ def _copy_as_is(result: FilmResult, state: _State) -> None:
     state.save()
 
 
-def _make_copy(
-    plan: FilmPlan,
-    playlist: Playlist,
-    venue: Venue,
-    folder: Path,
-    runner: Runner,
-    events: queue.Queue,
-) -> None:
-    """In a worker: measure, encode, check, rename. Reports through `events`."""
+def _make_copy(plan: FilmPlan, job: _Job) -> None:
+    """In a worker: measure, encode, check, rename. Reports through `job.events`."""
     try:
-        result = _make_copy_now(plan, playlist, venue, folder, runner, events)
+        result = _make_copy_now(plan, job)
     except BaseException as exc:  # handed to the main thread
-        events.put(("error", exc))
+        job.events.put(("error", exc))
         return
-    events.put(("done", (plan, result)))
+    job.events.put(("done", (plan, result)))
 
 
-def _make_copy_now(
-    plan: FilmPlan,
-    playlist: Playlist,
-    venue: Venue,
-    folder: Path,
-    runner: Runner,
-    events: queue.Queue,
-) -> FilmResult:
+def _make_copy_now(plan: FilmPlan, job: _Job) -> FilmResult:
     recipe = plan.recipe
     assert recipe is not None and plan.copy_name is not None
     duration = recipe.duration_ms or 0
     passes = 3 if recipe.audio is not None else 2
-    events.put(("progress", ("film_started", (plan.source, plan.title, duration, passes))))
+    job.events.put(("progress", ("film_started", (plan.source, plan.title, duration, passes))))
 
     def tell(phase: str) -> Callable[[FfmpegProgress], None]:
-        return lambda p: events.put(
+        return lambda p: job.events.put(
             ("progress", ("film_progress", (plan.source, phase, p.out_ms, p.speed)))
         )
 
@@ -647,7 +668,7 @@ def _make_copy_now(
     try:
         if recipe.audio is not None and plan.loudness is not None:
             target, ceiling = plan.loudness
-            stderr = runner.run(
+            stderr = job.runner.run(
                 transcode.measure_arguments(
                     recipe.source, recipe.audio.streams, recipe.audio.speakers, target
                 ),
@@ -661,7 +682,7 @@ def _make_copy_now(
                 for s, m in zip(recipe.audio.streams, measures, strict=True)
             )
             recipe = replace(recipe, audio=replace(recipe.audio, streams=streams))
-        runner.run(recipe.arguments(), recipe.source, on_progress=tell("encode"))
+        job.runner.run(recipe.arguments(), recipe.source, on_progress=tell("encode"))
     except TranscodeError as exc:
         with contextlib.suppress(OSError):
             recipe.dest.unlink()
@@ -669,39 +690,43 @@ def _make_copy_now(
             raise KeyboardInterrupt from None
         failed.notes.append(f"ffmpeg could not make the copy: {exc.message}")
         return failed
-    events.put(("progress", ("film_progress", (plan.source, "check", 0, None))))
-    problems = _check_copy(plan, playlist, venue, recipe.dest)
+    job.events.put(("progress", ("film_progress", (plan.source, "check", 0, None))))
+    problems = _check_copy(plan, job, recipe.dest)
     if problems:
         with contextlib.suppress(OSError):
             recipe.dest.unlink()
         failed.notes += problems
         return failed
-    final = folder / plan.copy_name
+    final = job.folder / plan.copy_name
     os.replace(recipe.dest, final)
     return FilmResult(plan.source, plan.title, Outcome.MADE, final, plan.reasons)
 
 
-def _check_copy(plan: FilmPlan, playlist: Playlist, venue: Venue, copy: Path) -> list[str]:
+def _check_copy(plan: FilmPlan, job: _Job, copy: Path) -> list[str]:
     """Why the copy at `copy` is not fit for the night ([] when it is): an error in the room's
-    deep check, a finding it was made to fix still there, or a loudness off the target or a
-    peak over the ceiling."""
+    deep check (of the film as the night plays it: trims, subtitles as converted), a finding
+    it was made to fix still there, a loudness off the target or a peak over the ceiling."""
     film = plan.item.film
     assert film is not None
-    night = replace(playlist, items=(replace(film, path=copy),))
+    subtitles = film.subtitles
+    if subtitles is not None:
+        subtitles = job.subtitles.get(Path(os.path.abspath(subtitles)), subtitles)
+    night = replace(job.playlist, items=(replace(film, path=copy, subtitles=subtitles),))
     try:
-        [item] = check_run.check_playlist(night, venue=venue, deep=True, use_cache=False).items
+        report = check_run.check_playlist(night, venue=job.venue, deep=True, use_cache=False)
     except ProbeError as exc:
         return [f"the copy cannot be checked: {exc.message}"]
+    [item] = report.items
     out = [
         f"the copy fails the room's check: [{p.code}] {p.message}"
         for p in item.problems
         if p.severity is Severity.ERROR
     ]
-    fixed = {r.code for r in plan.reasons}
+    fixed = {r.code for r in plan.reasons if r.fix is not Fix.SUBTITLES_UTF8}
     out += [
         f"the copy still has: [{p.code}] {p.message}"
         for p in item.problems
-        if p.code in fixed and p.severity is not Severity.ERROR and p.code in DECISIONS
+        if p.code in fixed and p.severity is not Severity.ERROR
     ]
     if plan.loudness is not None and item.loudness is not None:
         target, ceiling = plan.loudness
@@ -714,33 +739,39 @@ def _check_copy(plan: FilmPlan, playlist: Playlist, venue: Venue, copy: Path) ->
 
 
 def _convert_subtitles(
-    playlist: Playlist, folder: Path, copy_all: bool, taken: set[str], report: PrepareReport
-) -> dict[Path, Path]:
-    """UTF-8 versions (or, with copy_all, copies) of the night's subtitle files in `folder`:
-    {original: new}. A file whose encoding cannot be told is left where it is, with a note."""
+    playlist: Playlist, folder: Path, copy_all: bool, taken: set[str]
+) -> tuple[dict[Path, Path], list[tuple[Path, str]], list[tuple[Path, Path, str]]]:
+    """UTF-8 versions (with copy_all, copies too) of the night's subtitle files in `folder`.
+    Returns ({original: new}, notes by film, [(original, new, encoding it was in)]). A file
+    whose encoding cannot be told is left where it is, with a note for its film."""
     out: dict[Path, Path] = {}
+    notes: list[tuple[Path, str]] = []
+    converted: list[tuple[Path, Path, str]] = []
     for film in playlist.films():
         source = Path(os.path.abspath(film.subtitles)) if film.subtitles else None
         if source is None or source in out or not source.is_file():
             continue
+        # 'film.fr.srt' says its language; else the film's and the night's languages
+        named = Path(source.stem).suffix.lstrip(".").lower()
+        hints = tuple(filter(None, (named, film.language, *playlist.languages)))
         try:
             data = source.read_bytes()
-            text, encoding = subtitle_text(data)
+            text, encoding = subtitle_text(data, hints)
         except (OSError, ValueError) as exc:
-            result = next(r for r in report.results if r.source == Path(os.path.abspath(film.path)))
-            result.notes.append(f"subtitles {source.name} left as they are: {exc}")
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            notes.append((Path(os.path.abspath(film.path)), f"subtitles {source.name}: {reason}"))
             continue
         if encoding == "utf-8" and not copy_all:
             continue
-        name = _free_name(safe_file_name(source.name, "subtitles", strict=False, limit=None), taken)
-        target = folder / name
-        payload = text.encode("utf-8") if encoding != "utf-8" else data
+        name = safe_file_name(source.name, "subtitles", strict=False, limit=None)
+        target = folder / _free_name(name, taken)
+        payload = data if encoding == "utf-8" else text.encode("utf-8")
         if not target.is_file() or target.read_bytes() != payload:
             atomic_write(target, payload)
         out[source] = target
         if encoding != "utf-8":
-            report.subtitles.append((source, target, encoding))
-    return out
+            converted.append((source, target, encoding))
+    return out, notes, converted
 
 
 def _write_playlist(
