@@ -17,10 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 PHASES = {"loudness": "measuring loudness", "encode": "encoding", "check": "checking"}
+# Share of a film's time each pass takes (measured: loudnorm's first pass runs ~10x faster than
+# an x264 encode; the check reads packets and the sound only).
+PHASE_WEIGHT = {"loudness": 0.12, "encode": 0.83, "check": 0.05}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -147,6 +151,8 @@ class _Bars:
     def __enter__(self):
         self.progress = None
         self.films: dict[Path, dict] = {}
+        self.planned: dict[Path, int] = {}
+        self.started = time.monotonic()
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
@@ -174,8 +180,20 @@ class _Bars:
         if self.progress:
             self.progress.update(self.night, completed=done, total=total)
 
-    def film_started(self, source: Path, title: str, duration_ms: int, passes: int) -> None:
-        film = {"duration": max(1, duration_ms), "passes": passes, "pass": -1, "phase": ""}
+    def copies_planned(self, durations: dict[Path, int]) -> None:
+        self.planned = {source: max(1, ms) for source, ms in durations.items()}
+        self.started = time.monotonic()
+        self._night()
+
+    def film_started(
+        self, source: Path, title: str, duration_ms: int, phases: tuple[str, ...]
+    ) -> None:
+        total = sum(PHASE_WEIGHT[p] for p in phases)
+        weights = {p: PHASE_WEIGHT[p] / total for p in phases}
+        starts, at = {}, 0.0
+        for phase in phases:
+            starts[phase], at = at, at + weights[phase]
+        film = {"duration": max(1, duration_ms), "weights": weights, "starts": starts}
         self.films[source] = film
         if self.progress:
             film["task"] = self.progress.add_task(title, total=100, speed="", left="")
@@ -185,18 +203,16 @@ class _Bars:
         film = self.films.get(source)
         if film is None or self.progress is None:
             return
-        if phase != film["phase"]:
-            film["phase"], film["pass"] = phase, film["pass"] + 1
         fraction = min(1.0, done_ms / film["duration"])
-        film["done"] = (film["pass"] + fraction) / film["passes"]
+        film["done"] = film["starts"][phase] + fraction * film["weights"][phase]
         left = ""
         if speed:
             seconds = (film["duration"] - min(done_ms, film["duration"])) / 1000 / speed
-            left = f"{int(seconds // 60)}:{int(seconds % 60):02d} left"
+            left = _left(seconds)
         self.progress.update(
             film["task"],
             completed=round(100 * film["done"]),
-            description=f"{PHASES.get(phase, phase)}: {source.name}",
+            description=f"{PHASES[phase]}: {source.name}",
             speed=f"{speed:.2f}x" if speed else "",
             left=left,
         )
@@ -211,8 +227,22 @@ class _Bars:
         self._night()
 
     def _night(self) -> None:
-        if self.progress is None or not self.films:
+        if self.progress is None or not self.planned:
             return
-        total = sum(f["duration"] for f in self.films.values())
-        done = sum(f["duration"] * f.get("done", 0.0) for f in self.films.values())
-        self.progress.update(self.night, description="The night", total=total, completed=done)
+        total = sum(self.planned.values())
+        done = sum(
+            self.planned[source] * film.get("done", 0.0) for source, film in self.films.items()
+        )
+        left = ""
+        elapsed = time.monotonic() - self.started
+        if done and elapsed > 2:  # the night's time left at the pace so far
+            left = _left(elapsed * (total - done) / done)
+        self.progress.update(
+            self.night, description="The night", total=total, completed=done, left=left
+        )
+
+
+def _left(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return (f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}") + " left"

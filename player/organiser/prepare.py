@@ -218,12 +218,20 @@ class PrepareReport:
 class PrepareProgress(Protocol):
     """What a run tells as it goes, always in the thread that called `prepare_night`."""
 
-    def checking(self, done: int, total: int, path: Path) -> None: ...
+    def checking(self, done: int, total: int, path: Path) -> None:
+        """The check of the originals: `done` of `total` passes (probe, then deep) over."""
 
-    def film_started(self, source: Path, title: str, duration_ms: int, passes: int) -> None: ...
+    def copies_planned(self, durations: dict[Path, int]) -> None:
+        """The copies this run will make, by source, with each one's running time (ms)."""
+
+    def film_started(
+        self, source: Path, title: str, duration_ms: int, phases: tuple[str, ...]
+    ) -> None:
+        """A copy is begun: `phases` are the passes it takes, of 'loudness' (the first loudnorm
+        pass), 'encode' and 'check' (the room's deep check of the copy)."""
 
     def film_progress(self, source: Path, phase: str, done_ms: int, speed: float | None) -> None:
-        """`phase` is 'loudness', 'encode' or 'check'; `done_ms` media time of that pass."""
+        """`done_ms`: media time `phase` has got to; `speed`: ffmpeg's, times real time."""
 
     def film_finished(self, result: FilmResult) -> None: ...
 
@@ -544,6 +552,8 @@ def prepare_night(
         if key in results and progress:
             progress.film_finished(results[key])
 
+    if progress:
+        progress.copies_planned({p.source: p.recipe.duration_ms or 0 for p in work})
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="prepare")
     try:
         for plan in work:
@@ -654,8 +664,8 @@ def _make_copy_now(plan: FilmPlan, job: _Job) -> FilmResult:
     recipe = plan.recipe
     assert recipe is not None and plan.copy_name is not None
     duration = recipe.duration_ms or 0
-    passes = 3 if recipe.audio is not None else 2
-    job.events.put(("progress", ("film_started", (plan.source, plan.title, duration, passes))))
+    phases = ("loudness", "encode", "check") if plan.loudness else ("encode", "check")
+    job.events.put(("progress", ("film_started", (plan.source, plan.title, duration, phases))))
 
     def tell(phase: str) -> Callable[[FfmpegProgress], None]:
         return lambda p: job.events.put(
