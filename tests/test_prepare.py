@@ -202,13 +202,18 @@ def test_a_changed_original_is_made_again(night, tmp_path):
     assert probe.probe(out / "phone.mp4", use_cache=False).video.fps == 30
 
 
-def test_a_run_killed_mid_copy_leaves_no_half_copy(tmp_path):
-    films = tmp_path / "films"
-    # Long enough that the encode is still running when it is killed.
-    make_interlaced_clip(films / "long tape.mpg", seconds=30.0)
-    playlist = tmp_path / "night.yaml"
-    playlist.write_text("version: 1\ntitle: Kill\nitems:\n  - film: films/long tape.mpg\n")
-    out = tmp_path / "copies"
+@pytest.fixture(scope="module")
+def long_night(tmp_path_factory) -> Path:
+    """One interlaced film long enough that its encode is still running when it is stopped."""
+    folder = tmp_path_factory.mktemp("long night")
+    make_interlaced_clip(folder / "films" / "long tape.mpg", seconds=30.0)
+    playlist = folder / "night.yaml"
+    playlist.write_text("version: 1\ntitle: Long\nitems:\n  - film: films/long tape.mpg\n")
+    return playlist
+
+
+def _stop_mid_copy(playlist: Path, out: Path, sig: int) -> subprocess.Popen:
+    """Start prepare, wait until its copy is being written, send `sig`; the finished process."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "player", "prepare", playlist, "--venue", HD, "--out", out],
         stdout=subprocess.DEVNULL,
@@ -221,22 +226,41 @@ def test_a_run_killed_mid_copy_leaves_no_half_copy(tmp_path):
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "the copy never started"
             time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
+        proc.send_signal(sig)
     finally:
-        proc.wait(timeout=30)
-    assert not (out / "long tape.mkv").exists()
-    assert not (out / "night.yaml").exists()
-    # Its ffmpeg died with it (no orphan writing on).
+        proc.wait(timeout=60)
+    return proc
+
+
+def _no_ffmpeg_left(part: Path) -> None:
     deadline = time.monotonic() + 20
     while _processes_using(part):
-        assert time.monotonic() < deadline, "ffmpeg outlived the killed run"
+        assert time.monotonic() < deadline, "ffmpeg outlived the stopped run"
         time.sleep(0.1)
+
+
+def test_a_run_killed_mid_copy_leaves_no_half_copy(long_night, tmp_path):
+    out = tmp_path / "copies"
+    proc = _stop_mid_copy(long_night, out, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    part = out / ".long tape.mkv.part"
+    assert not (out / "long tape.mkv").exists() and not (out / "night.yaml").exists()
+    _no_ffmpeg_left(part)  # it died with the run (no orphan writing on)
     # Run again: the copy is made whole, the half file gone.
-    again = prepare(playlist, "--venue", HD, "--out", out)
+    again = prepare(long_night, "--venue", HD, "--out", out)
     assert again.returncode == 0, again.stderr
     assert (out / "long tape.mkv").is_file() and not part.exists()
     info = probe.probe(out / "long tape.mkv", use_cache=False)
     assert abs(info.duration_ms - 30_000) < 1_000 and not info.video.interlaced
+
+
+def test_ctrl_c_mid_copy_stops_cleanly(long_night, tmp_path):
+    out = tmp_path / "copies"
+    proc = _stop_mid_copy(long_night, out, signal.SIGINT)
+    stderr = proc.stderr.read().decode()
+    assert proc.returncode == 130 and "Interrupted." in stderr and "Traceback" not in stderr
+    assert sorted(p.name for p in out.iterdir()) == []  # nothing half made, no playlist
+    _no_ffmpeg_left(out / ".long tape.mkv.part")
 
 
 def _processes_using(path: Path) -> list[int]:

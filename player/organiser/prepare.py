@@ -47,7 +47,7 @@ from player.core.media_info import MediaInfo
 from player.core.model import Playlist
 from player.core.paths import safe_file_name
 from player.core.venue import Venue
-from player.media import transcode
+from player.media import probe, transcode
 from player.media.probe import ProbeError
 from player.media.transcode import (
     AudioRecipe,
@@ -577,6 +577,7 @@ def prepare_night(
                 getattr(progress, method)(*args)
     except BaseException:
         job.runner.cancel()
+        probe.kill(job.probes)  # the checks of copies under way
         pool.shutdown(wait=True, cancel_futures=True)
         for plan in work:
             with contextlib.suppress(OSError):
@@ -603,6 +604,7 @@ class _Job:
     runner: Runner
     events: queue.Queue[tuple[str, Any]]
     subtitles: dict[Path, Path] = field(default_factory=dict)  # original -> UTF-8 version
+    probes: set = field(default_factory=set)  # ffprobe/ffmpeg of the copies' checks, running
 
 
 def _name_copy(plan: FilmPlan, folder: Path, copy_all: bool, taken: set[str]) -> None:
@@ -701,7 +703,12 @@ def _make_copy_now(plan: FilmPlan, job: _Job) -> FilmResult:
         failed.notes.append(f"ffmpeg could not make the copy: {exc.message}")
         return failed
     job.events.put(("progress", ("film_progress", (plan.source, "check", 0, None))))
-    problems = _check_copy(plan, job, recipe.dest)
+    with probe.owning(job.probes):
+        problems = _check_copy(plan, job, recipe.dest)
+    if job.runner.cancelled:
+        with contextlib.suppress(OSError):
+            recipe.dest.unlink()
+        raise KeyboardInterrupt
     if problems:
         with contextlib.suppress(OSError):
             recipe.dest.unlink()
