@@ -178,7 +178,7 @@ def test_the_written_playlist_keeps_everything(prepared, night):
 def test_a_second_run_does_nothing(prepared, night):
     out, _ = prepared
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
-    again = prepare(night, "--venue", HD, "--out", out)
+    again = prepare(night, "--venue", HD, "--out", out, "--jobs", "2")  # jobs: same copies
     assert again.returncode == 0, again.stderr
     assert "0 copy(ies) made, 6 already made" in again.stdout
     assert "Playlist unchanged" in again.stdout

@@ -56,8 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="films made at once (default: 1 on machines of up to 3 cores, as one x264 "
-        "encode already uses them all; 2 from 4 cores)",
+        help="films made at once (default: 2, or 1 on a one-core machine: one x264 encode "
+        "uses every core, but a film's other passes do not)",
     )
     parser.add_argument(
         "--no-cache",
