@@ -436,30 +436,26 @@ class _State:
         atomic_write(self.path, text)
 
     def record(self, name: str, source: Path, fingerprint: str, copy: Path) -> None:
-        src, dst = source.stat(), copy.stat()
-        self.copies[name] = {
-            "source": str(source),
-            "source_size": src.st_size,
-            "source_mtime_ns": src.st_mtime_ns,
-            "recipe": fingerprint,
-            "size": dst.st_size,
-            "mtime_ns": dst.st_mtime_ns,
-        }
+        self.copies[name] = _entry(source, fingerprint, copy)
 
     def made(self, name: str, source: Path, fingerprint: str, copy: Path) -> bool:
-        entry = self.copies.get(name)
+        """True when `copy` is what an earlier run made from `source`, as it is now."""
         try:
-            src, dst = source.stat(), copy.stat()
+            return self.copies.get(name) == _entry(source, fingerprint, copy)
         except OSError:
             return False
-        return entry == {
-            "source": str(source),
-            "source_size": src.st_size,
-            "source_mtime_ns": src.st_mtime_ns,
-            "recipe": fingerprint,
-            "size": dst.st_size,
-            "mtime_ns": dst.st_mtime_ns,
-        }
+
+
+def _entry(source: Path, fingerprint: str, copy: Path) -> dict[str, Any]:
+    src, dst = source.stat(), copy.stat()
+    return {
+        "source": str(source),
+        "source_size": src.st_size,
+        "source_mtime_ns": src.st_mtime_ns,
+        "recipe": fingerprint,
+        "size": dst.st_size,
+        "mtime_ns": dst.st_mtime_ns,
+    }
 
 
 def _fingerprint(plan: FilmPlan) -> str:
@@ -578,8 +574,7 @@ def prepare_night(
             elif kind == "error":
                 raise payload
             elif progress:
-                method, args = payload
-                getattr(progress, method)(*args)
+                payload(progress)
     except BaseException:
         job.runner.cancel()
         probe.kill(job.probes)  # the checks of copies under way
@@ -601,7 +596,8 @@ def prepare_night(
 @dataclass
 class _Job:
     """What every copy of one run shares; `events` carries the workers' news to the caller's
-    thread: ('progress', (method, args)), ('done', (plan, result)) or ('error', exception)."""
+    thread: ('progress', a call to make on the PrepareProgress), ('done', (plan, result)) or
+    ('error', exception)."""
 
     playlist: Playlist
     venue: Venue
@@ -672,11 +668,13 @@ def _make_copy_now(plan: FilmPlan, job: _Job) -> FilmResult:
     assert recipe is not None and plan.copy_name is not None
     duration = recipe.duration_ms or 0
     phases = ("loudness", "encode", "check") if plan.loudness else ("encode", "check")
-    job.events.put(("progress", ("film_started", (plan.source, plan.title, duration, phases))))
+    job.events.put(
+        ("progress", lambda p: p.film_started(plan.source, plan.title, duration, phases))
+    )
 
     def tell(phase: str) -> Callable[[FfmpegProgress], None]:
-        return lambda p: job.events.put(
-            ("progress", ("film_progress", (plan.source, phase, p.out_ms, p.speed)))
+        return lambda f: job.events.put(
+            ("progress", lambda p: p.film_progress(plan.source, phase, f.out_ms, f.speed))
         )
 
     failed = FilmResult(plan.source, plan.title, Outcome.FAILED, None, plan.reasons)
@@ -707,7 +705,7 @@ def _make_copy_now(plan: FilmPlan, job: _Job) -> FilmResult:
             raise KeyboardInterrupt from None
         failed.notes.append(f"ffmpeg could not make the copy: {exc.message}")
         return failed
-    job.events.put(("progress", ("film_progress", (plan.source, "check", 0, None))))
+    job.events.put(("progress", lambda p: p.film_progress(plan.source, "check", 0, None)))
     with probe.owning(job.probes):
         problems = _check_copy(plan, job, recipe.dest)
     if job.runner.cancelled:
