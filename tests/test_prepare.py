@@ -158,6 +158,8 @@ def test_the_written_playlist_keeps_everything(prepared, night):
     out, _ = prepared
     text = (out / "night.yaml").read_text("utf-8")
     assert "# The awkward night: every film needs something for the HD room." in text
+    schema = text.splitlines()[0].split("$schema=")[1]  # still names the night's schema file
+    assert (out / schema).resolve() == (night.parent / "playlist.schema.json").resolve()
     assert "loudness_target: -23   # the night's level" in text
     assert "in: 0.2          # a trim stays a trim" in text
     assert "title: Four K again   # the same file twice: one copy" in text

@@ -38,7 +38,7 @@ from player.organiser.manifest import MANIFEST_NAME, Entry, manifest_text, sha25
 SCHEMA_NAME = "playlist.schema.json"
 README_NAME = "README.txt"
 # The line YAML editors read the schema from (yaml-language-server, VS Code, JetBrains).
-_SCHEMA_LINE = re.compile(r"^(#\s*yaml-language-server:\s*\$schema=)(\S+)", re.M)
+SCHEMA_LINE = re.compile(r"^(#\s*yaml-language-server:\s*\$schema=)(\S+)", re.M)
 
 VLC_EXTENSION = "http://www.videolan.org/vlc/playlist/0"
 VLC_NS = "http://www.videolan.org/vlc/playlist/ns/0/"
@@ -239,7 +239,7 @@ def make_bundle(playlist_path: Path, folder: Path, *, media_dir: str = "media") 
                     report.failed.append((source, exc.strerror or str(exc)))
         container[key] = f"{media_dir}/{placed[source]}"
     doc.path = report.playlist  # the paths are already written for the bundle's folder
-    text = _SCHEMA_LINE.sub(_local_schema, doc.dump(), count=1)
+    text = SCHEMA_LINE.sub(_local_schema, doc.dump(), count=1)
     written = [
         _write(report.playlist, text, backup=report.playlist.exists()),
         _write(

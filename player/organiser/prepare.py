@@ -60,6 +60,7 @@ from player.media.transcode import (
 )
 from player.organiser import check_run
 from player.organiser.check_run import CheckItem
+from player.organiser.export import SCHEMA_LINE, copy_verified
 
 STATE_NAME = ".screening-night-prepare.json"
 STATE_VERSION = 1
@@ -637,8 +638,6 @@ def _no_copy(plan: FilmPlan, folder: Path, copy_all: bool) -> FilmResult:
 def _copy_as_is(result: FilmResult, state: _State) -> None:
     """--all: a film that needs nothing, copied and verified (size and SHA-256) as a bundle
     copies it, unless an earlier run did."""
-    from player.organiser.export import copy_verified
-
     assert result.copy is not None
     if state.made(result.copy.name, result.source, "copy", result.copy):
         return
@@ -794,11 +793,21 @@ def _convert_subtitles(
     return out, notes, converted
 
 
+def _rebased_schema(match, old_folder: Path, new_folder: Path) -> str:
+    """A `$schema` line naming a local file, pointed at it from the new folder."""
+    written = match[2]
+    if "://" in written or Path(written).is_absolute():
+        return match[0]
+    schema = Path(os.path.normpath(old_folder / written))
+    return match[1] + Path(os.path.relpath(schema, new_folder)).as_posix()
+
+
 def _write_playlist(
     playlist: Playlist, folder: Path, results: dict[Path, FilmResult], subtitles: dict[Path, Path]
 ) -> tuple[Path, bool]:
     """FOLDER/<name>.yaml: the night as written, its films and subtitles pointing at the copies
-    (relative), every other path rebased. Not rewritten when it already says that."""
+    (relative), every other path (and a `$schema` line's file) rebased. Not rewritten when it
+    already says that."""
     from player.organiser.playlist_doc import PlaylistDoc, relative_or_absolute
 
     assert playlist.path is not None
@@ -821,7 +830,7 @@ def _write_playlist(
         container[key] = relative_or_absolute(new, folder)
     target = folder / playlist.path.name
     doc.path = target
-    text = doc.dump()
+    text = SCHEMA_LINE.sub(lambda m: _rebased_schema(m, playlist.folder, folder), doc.dump(), 1)
     if target.is_file() and target.read_text(encoding="utf-8") == text:
         return target, False
     atomic_write(target, text, backup=target.exists())
