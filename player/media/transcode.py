@@ -24,7 +24,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -123,11 +123,16 @@ class VideoRecipe:
 @dataclass(frozen=True)
 class AudioStreamRecipe:
     """One audio stream remade: `channels`/`layout` are what it has, `loudnorm` the second-pass
-    settings (from `measure_loudness`), None to keep its level."""
+    filter (`LoudnessMeasure.second_pass`), None to keep its level."""
 
     channels: int
     layout: str | None
     loudnorm: str | None = None
+
+    def chain(self, speakers: str, *after: str) -> str:
+        """The stream's filter chain: to the room's layout, then `after`."""
+        remix = remix_filter(self.channels, self.layout, speakers)
+        return ",".join([remix, *after] if remix else after)
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,6 @@ class CopyRecipe:
     audio: AudioRecipe | None
     duration_ms: int | None = None
     subtitle_streams: bool = False
-    extra: tuple[str, ...] = field(default=())
 
     def arguments(self) -> list[str]:
         """The ffmpeg arguments after the global ones (inputs, maps, codecs, output)."""
@@ -180,16 +184,15 @@ class CopyRecipe:
         else:
             a = self.audio
             out_channels = len(LAYOUT_CHANNELS[a.speakers])
+            # loudnorm works at 192 kHz, and leaves the layout open for the encoder
+            tail = (
+                f"aresample={a.sample_rate}",
+                f"aformat=sample_rates={a.sample_rate}:channel_layouts={a.speakers}",
+            )
             for index, stream in enumerate(a.streams):
-                chain = [
-                    c for c in (remix_filter(stream.channels, stream.layout, a.speakers),) if c
-                ]
-                if stream.loudnorm:
-                    chain.append(stream.loudnorm)
-                # loudnorm works at 192 kHz, and leaves the layout open for the encoder
-                chain.append(f"aresample={a.sample_rate}")
-                chain.append(f"aformat=sample_rates={a.sample_rate}:channel_layouts={a.speakers}")
-                args += ["-map", f"0:a:{index}", f"-filter:a:{index}", ",".join(chain)]
+                level = (stream.loudnorm,) if stream.loudnorm else ()
+                chain = stream.chain(a.speakers, *level, *tail)
+                args += ["-map", f"0:a:{index}", f"-filter:a:{index}", chain]
             if a.pcm:
                 args += ["-c:a", "pcm_s24le"]
             else:
@@ -199,7 +202,7 @@ class CopyRecipe:
             args += ["-map", "0:s?", "-c:s", "copy"]
         if self.container == "mp4":
             args += ["-movflags", "+faststart"]
-        return [*args, *self.extra, "-f", self.container, str(self.dest.absolute())]
+        return [*args, "-f", self.container, str(self.dest.absolute())]
 
 
 def remix_filter(channels: int, layout: str | None, speakers: str) -> str | None:
@@ -285,9 +288,8 @@ def measure_arguments(
     """First pass: every audio stream remixed as the copy will be, measured by loudnorm."""
     args = ["-i", str(source.absolute())]
     for index, stream in enumerate(streams):
-        chain = [c for c in (remix_filter(stream.channels, stream.layout, speakers),) if c]
-        chain.append(f"loudnorm=I={target:g}:print_format=json")
-        args += ["-map", f"0:a:{index}", f"-filter:a:{index}", ",".join(chain)]
+        chain = stream.chain(speakers, f"loudnorm=I={target:g}:print_format=json")
+        args += ["-map", f"0:a:{index}", f"-filter:a:{index}", chain]
     return [*args, "-f", "null", "-"]
 
 
@@ -384,8 +386,10 @@ class Runner:
             with self._lock:
                 self._procs.discard(proc)
         text = "".join(stderr)
-        if self.cancelled or proc.returncode < 0:
+        if self.cancelled:
             raise TranscodeError(path, "cancelled", cancelled=True)
+        if proc.returncode < 0:  # killed from outside (the system out of memory?)
+            raise TranscodeError(path, f"ffmpeg was killed (signal {-proc.returncode})")
         if proc.returncode != 0:
             lines = [ln for ln in text.splitlines() if ln.strip()]
             raise TranscodeError(path, "; ".join(lines[-3:]) or f"ffmpeg exit {proc.returncode}")
