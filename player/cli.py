@@ -24,7 +24,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("player.commands.check", "check every media file: will it play, will it sound right"),
     "schedule": ("player.commands.schedule", "print the running order with planned times"),
     "cards": ("player.commands.cards", "render every title card of the night to PNG"),
+    "prepare": (
+        "player.commands.prepare",
+        "make show copies of the films the check flags for a room, and a playlist using them",
+    ),
     "export": ("player.commands.export", "export to XSPF/M3U for plain VLC, or bundle a night"),
+    "verify": ("player.commands.verify", "check a bundle arrived whole (sizes, SHA-256, playlist)"),
     "import": (
         "player.commands.import_csv",
         "turn a festival programme sheet (CSV) into a playlist",

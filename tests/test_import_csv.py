@@ -72,6 +72,32 @@ def test_paths_are_rewritten_for_the_playlists_folder(sheet, tmp_path):
     night = load_playlist_text(result.text, out)
     assert night.films()[1].path.resolve() == (tmp_path / "films" / "second 100%.mkv").resolve()
     assert night.title.first() == "programme"
+    # Relative in the sheet, relative in the playlist: the three move together.
+    assert "film: ../films/second 100%.mkv\n" in result.text
+    assert "subtitles: ../films/first.fr.srt" in result.text
+    assert str(tmp_path) not in result.text
+
+
+def test_relative_paths_still_work_after_the_folder_moves(sheet, tmp_path):
+    out = tmp_path / "playlists" / "night.yaml"
+    out.parent.mkdir()
+    out.write_text(import_programme(sheet, out).text, encoding="utf-8")
+    moved = tmp_path.parent / f"{tmp_path.name} moved"
+    tmp_path.rename(moved)
+    night = load_playlist(moved / "playlists" / "night.yaml")
+    assert [f.path.resolve().parent for f in night.films()] == [(moved / "films").resolve()] * 2
+    assert all(f.path.is_file() for f in night.films())
+
+
+def test_absolute_paths_stay_absolute(tmp_path):
+    film = tmp_path / "elsewhere" / "a.mp4"
+    film.parent.mkdir()
+    film.write_bytes(b"x")
+    sheet = tmp_path / "sheet" / "p.csv"
+    sheet.parent.mkdir()
+    sheet.write_text(f"file,title\n{film},A\n", encoding="utf-8")
+    result = import_programme(sheet, tmp_path / "out" / "night.yaml")
+    assert f"film: {film}" in result.text
 
 
 def test_errors_name_rows_and_columns_and_all_come_at_once(tmp_path):

@@ -189,3 +189,38 @@ def test_readme_venue_example_loads(tmp_path):
         path.write_text(text, encoding="utf-8")
         venue = load_venue(path)
         assert venue.max_width == 1920
+
+
+def test_speakers_of_the_builtins():
+    from player.core.venue import Speakers
+
+    assert resolve_venue("default").speakers is Speakers.STEREO
+    assert resolve_venue("hd-projector").speakers is Speakers.STEREO
+    assert resolve_venue("dci-4k").speakers is Speakers.SURROUND_5_1
+    assert Venue().speakers is Speakers.STEREO  # a profile that does not say
+
+
+@pytest.mark.parametrize(
+    ("written", "channels"), [("2.0", 2), ("5.1", 6), ("'5.1'", 6), ('"7.1"', 8)]
+)
+def test_speakers_written_plain_or_quoted(tmp_path, written, channels):
+    venue = load_venue(write(tmp_path, f"speakers: {written}\n"))
+    assert venue.speakers.channels == channels
+
+
+@pytest.mark.parametrize(
+    ("written", "words"),
+    [("5.0", "did you mean '5.1'?"), ("stereo", "'2.0' or '5.1' or '7.1'"), ("[2]", "not")],
+)
+def test_speakers_mistakes_are_located(tmp_path, written, words):
+    path = write(tmp_path, f"name: x\nspeakers: {written}\n")
+    with pytest.raises(VenueError) as caught:
+        load_venue(path)
+    [first] = caught.value.problems
+    assert (first.location.file, first.location.line, first.location.column) == (path, 2, 11)
+    assert words in first.message and "'speakers'" in first.message
+
+
+def test_speakers_key_misspelt_gets_a_suggestion(tmp_path):
+    with pytest.raises(VenueError, match="did you mean 'speakers'"):
+        load_venue(write(tmp_path, "speaker: '5.1'\n"))

@@ -4,6 +4,7 @@ A profile is a small YAML file (`--venue PATH`, or `defaults.venue` in a playlis
 a built-in (`player/data/venues/NAME.yaml`: default, hd-projector, dci-4k). Pure: reads files
 through `player.core.yaml_source`, so every mistake comes back as FILE:LINE:COL with a did-you-mean.
 
+`speakers` is the room's layout, '2.0' (the default), '5.1' or '7.1'.
 Absent lists (`video_codecs`, `audio_codecs`, `frame_rates`, `audio_channels`) mean "anything
 libvlc decodes". Codec names are ffprobe's (`h264`, `hevc`, `mpeg2video`, `prores`, `aac`...);
 common spellings (`h265`, `mpeg2`, `avc`) are accepted, and `pcm` stands for every PCM format.
@@ -11,6 +12,7 @@ common spellings (`h265`, `mpeg2`, `avc`) are accepted, and `pcm` stands for eve
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ KEYS = (
     "loudness_target_lufs",
     "loudness_tolerance_lu",
     "true_peak_max_dbtp",
+    "speakers",
 )
 
 CODEC_ALIASES = {
@@ -53,6 +56,24 @@ CODEC_ALIASES = {
 FPS_TOLERANCE = 0.01
 
 
+class Speakers(enum.Enum):
+    """The room's speaker layout: what every film's sound is sent as (folded down or routed to
+    it). The value is how a profile writes it (`speakers: '5.1'`)."""
+
+    STEREO = "2.0"
+    SURROUND_5_1 = "5.1"
+    SURROUND_7_1 = "7.1"
+
+    @property
+    def channels(self) -> int:
+        return {"2.0": 2, "5.1": 6, "7.1": 8}[self.value]
+
+    @property
+    def ffmpeg_layout(self) -> str:
+        """ffmpeg's name of the layout ('stereo', '5.1', '7.1')."""
+        return {"2.0": "stereo", "5.1": "5.1", "7.1": "7.1"}[self.value]
+
+
 class VenueError(PlaylistError):
     """A venue profile could not be loaded; `problems` are located (FILE:LINE:COL)."""
 
@@ -60,7 +81,8 @@ class VenueError(PlaylistError):
 @dataclass(frozen=True)
 class Venue:
     """What a room accepts. None for a list means "anything"; `hdr` False means an SDR
-    projector (HDR films will look washed out)."""
+    projector (HDR films will look washed out); `speakers` is the layout the room's sound
+    system has."""
 
     name: str = DEFAULT_NAME
     description: str | None = None
@@ -74,6 +96,7 @@ class Venue:
     loudness_target_lufs: float = -23.0
     loudness_tolerance_lu: float = 5.0
     true_peak_max_dbtp: float = -1.0
+    speakers: Speakers = Speakers.STEREO
     path: Path | None = None
 
     def allows_video_codec(self, codec: str) -> bool:
@@ -167,6 +190,9 @@ def load_venue(path: str | Path) -> Venue:
         ),
         true_peak_max_dbtp=float(
             _default(r.number(root, "true_peak_max_dbtp", minimum=-30, maximum=6), -1.0)
+        ),
+        speakers=_default(
+            r.choice(root, "speakers", {s.value: s for s in Speakers}), Speakers.STEREO
         ),
         path=path,
     )

@@ -8,7 +8,10 @@
   Cards and intermissions have no VLC equivalent and are left out (listed in the M3U/XSPF as
   comments/annotations so nobody wonders where they went).
 - `make_bundle`: copies the playlist and every file it references into one folder, paths
-  rewritten relative, each copy verified by size and SHA-256.
+  rewritten relative, each copy verified by size and SHA-256; then writes the playlist format's
+  JSON Schema (`playlist.schema.json`, which the playlist's `$schema` line names), a short
+  `README.txt` for the technician who receives it, and last `MANIFEST.sha256` (every file's
+  size and SHA-256: `screening-night verify FOLDER` checks it where the bundle arrives).
 
 Pure (no Qt, vlc or ffmpeg); file copying blocks.
 """
@@ -16,17 +19,26 @@ Pure (no Qt, vlc or ffmpeg); file copying blocks.
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
+from player import __version__
 from player.core.atomic import atomic_write
 from player.core.model import Card, Film, Intermission, Playlist
 from player.core.paths import safe_file_name
+from player.organiser.manifest import MANIFEST_NAME, Entry, manifest_text, sha256_of
+
+SCHEMA_NAME = "playlist.schema.json"
+README_NAME = "README.txt"
+# The line YAML editors read the schema from (yaml-language-server, VS Code, JetBrains).
+SCHEMA_LINE = re.compile(r"^(#\s*yaml-language-server:\s*\$schema=)(\S+)", re.M)
 
 VLC_EXTENSION = "http://www.videolan.org/vlc/playlist/0"
 VLC_NS = "http://www.videolan.org/vlc/playlist/ns/0/"
@@ -148,6 +160,7 @@ class BundleReport:
 
     folder: Path
     playlist: Path
+    manifest: Path | None = None
     copied: list[CopiedFile] = field(default_factory=list)
     missing: list[tuple[Path, str]] = field(default_factory=list)  # (source, name in bundle)
     failed: list[tuple[Path, str]] = field(default_factory=list)
@@ -155,14 +168,6 @@ class BundleReport:
     @property
     def ok(self) -> bool:
         return not self.missing and not self.failed
-
-
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _free_name(name: str, taken: set[str]) -> str:
@@ -177,7 +182,7 @@ def _free_name(name: str, taken: set[str]) -> str:
     return f"{stem} ({n}){suffix}"
 
 
-def _copy_verified(source: Path, dest: Path) -> CopiedFile:
+def copy_verified(source: Path, dest: Path) -> CopiedFile:
     """Copy through a temp name, verify size and SHA-256 against the source, then rename."""
     tmp = dest.with_name(f".{dest.name}.part")
     try:
@@ -202,10 +207,13 @@ def make_bundle(playlist_path: Path, folder: Path, *, media_dir: str = "media") 
     """Copy the playlist at `playlist_path` and every file it references (films, subtitles,
     card/intermission backgrounds, theme logo and background image) into `folder`: files go to
     `folder/media_dir/`, the playlist to `folder/NAME.yaml` with its paths rewritten relative
-    (comments and formatting kept). A file referenced twice is copied once; two different files
-    with the same name get "name (2).ext". Never raises for missing files: they are reported.
-    Raises PlaylistError when the playlist cannot be loaded, OSError when `folder` cannot be
-    written."""
+    (comments and formatting kept; a `$schema` line pointing at a local file now names the
+    bundle's own `playlist.schema.json`). A file referenced twice is copied once; two different
+    files with the same name get "name (2).ext". Then the schema, README.txt and, last,
+    MANIFEST.sha256 (so a folder with a manifest is a finished bundle). Never raises for missing
+    files: they are reported (and listed in the README). Raises PlaylistError when the playlist
+    cannot be loaded, OSError when `folder` cannot be written."""
+    from player.core.playlist_io import schema_json
     from player.organiser.playlist_doc import PlaylistDoc  # ruamel only when bundling
 
     playlist_path = Path(playlist_path).absolute()
@@ -226,13 +234,77 @@ def make_bundle(playlist_path: Path, folder: Path, *, media_dir: str = "media") 
                 report.missing.append((source, f"{media_dir}/{name}"))
             else:
                 try:
-                    report.copied.append(_copy_verified(source, target_dir / name))
+                    report.copied.append(copy_verified(source, target_dir / name))
                 except OSError as exc:
                     report.failed.append((source, exc.strerror or str(exc)))
         container[key] = f"{media_dir}/{placed[source]}"
     doc.path = report.playlist  # the paths are already written for the bundle's folder
-    atomic_write(report.playlist, doc.dump(), backup=report.playlist.exists())
+    text = SCHEMA_LINE.sub(_local_schema, doc.dump(), count=1)
+    written = [
+        _write(report.playlist, text, backup=report.playlist.exists()),
+        _write(
+            folder / SCHEMA_NAME, json.dumps(schema_json(), ensure_ascii=False, indent=2) + "\n"
+        ),
+        _write(folder / README_NAME, _readme(doc, report)),
+    ]
+    entries = [Entry(_name_in(c.dest, folder), c.size, c.sha256) for c in report.copied]
+    entries += [Entry(_name_in(path, folder), size, digest) for path, size, digest in written]
+    report.manifest = folder / MANIFEST_NAME
+    made_by = f"screening-night {__version__}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    atomic_write(
+        report.manifest,
+        manifest_text(entries, playlist=report.playlist.name, made_by=made_by),
+        backup=False,
+    )
     return report
+
+
+def _local_schema(match: re.Match) -> str:
+    target = match[2]
+    return match[0] if "://" in target else match[1] + SCHEMA_NAME
+
+
+def _write(path: Path, text: str, *, backup: bool = False) -> tuple[Path, int, str]:
+    """Write `text` atomically; (path, size, SHA-256)."""
+    atomic_write(path, text, backup=backup)
+    return path, path.stat().st_size, sha256_of(path)
+
+
+def _name_in(path: Path, folder: Path) -> str:
+    return path.relative_to(folder).as_posix()
+
+
+def _readme(doc, report: BundleReport) -> str:
+    """What the technician who receives the folder needs to know, in a few lines."""
+    title = doc.data.get("title")
+    if isinstance(title, dict):
+        title = " / ".join(str(v) for v in title.values())
+    name = report.playlist.name
+    size = sum(c.size for c in report.copied)
+    lines = [
+        f"Screening Night bundle: {title or name}",
+        "",
+        f"The night is {name}; its {len(report.copied)} file(s) ({size / 1e6:.1f} MB) are in",
+        "media/. Paths are relative: move or copy the whole folder as it is.",
+        "",
+        "1. Check it arrived whole (every file, size and SHA-256, and the playlist):",
+        "     screening-night verify FOLDER",
+        "   or, inside the folder, without Screening Night: sha256sum -c MANIFEST.sha256",
+        "2. Check every film for your room (ROOM: a built-in venue, default, hd-projector or",
+        "   dci-4k, or your venue profile's YAML file):",
+        f"     screening-night check FOLDER/{name} --venue ROOM --deep",
+        "   and where it finds problems, make show copies fit for the room:",
+        f"     screening-night prepare FOLDER/{name} --venue ROOM --out SHOW-COPIES",
+        "3. Run the night:",
+        f"     screening-night run FOLDER/{name}",
+        "",
+        f"{SCHEMA_NAME} is the playlist format (JSON Schema), for YAML editors.",
+    ]
+    if report.missing or report.failed:
+        lines += ["", "NOT IN THIS BUNDLE (put them in before the night):"]
+        lines += [f"  - {bundled}  (was {source})" for source, bundled in report.missing]
+        lines += [f"  - {source.name}  (the copy failed: {why})" for source, why in report.failed]
+    return "\n".join(lines) + "\n"
 
 
 def write_export(text: str, path: Path) -> Path:

@@ -5,8 +5,9 @@ Columns (header row, any order, case and spaces ignored):
   `title_fr`, …), `director` / `director_XX`, `country` / `country_XX`, `year`, `runtime`,
   `subtitles`, and optionally `in`, `out`, `fade_out`, `language`, `notes`, `id`.
 The order of the `title_XX` columns becomes the night's `languages`. Separators `,` `;` and tab
-are recognised; UTF-8 (with or without BOM). File paths are read relative to the CSV's folder
-and written relative to the playlist's folder where possible.
+are recognised; UTF-8 (with or without BOM). File paths are read relative to the CSV's folder;
+a relative one is written relative to the playlist's folder (with '..' where need be), an
+absolute one as it is.
 
 Every problem is reported at once with its row number (the header is row 1); nothing is
 written when there is one. Pure (no Qt, vlc or ffmpeg).
@@ -27,12 +28,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from player.core.model import Location, PlaylistError, Problem, Severity, format_duration
 from player.core.playlist_io import find_problems, load_playlist_text
 from player.core.yaml_source import suggest
-from player.organiser.playlist_doc import (
-    PlaylistDoc,
-    item_for_line,
-    item_start_lines,
-    relative_or_absolute,
-)
+from player.organiser.playlist_doc import PlaylistDoc, item_for_line, item_start_lines
 
 FILE_COLUMNS = ("file", "film", "path")
 TEXT_COLUMNS = ("title", "director", "country")
@@ -181,7 +177,7 @@ def import_programme(
         if not written:
             error(number, "the 'file' cell is empty", columns[file_column] + 1)
         film = CommentedMap()
-        film["film"] = relative_or_absolute(_resolve(written or ".", source_dir), out_dir)
+        film["film"] = _written_path(written or ".", source_dir, out_dir)
         if cell(row, "id"):
             film["id"] = cell(row, "id")
         for name in TEXT_COLUMNS:
@@ -210,8 +206,7 @@ def import_programme(
             else:
                 film[name] = parsed
         if cell(row, "subtitles"):
-            subs = _resolve(cell(row, "subtitles"), source_dir)
-            film["subtitles"] = relative_or_absolute(subs, out_dir)
+            film["subtitles"] = _written_path(cell(row, "subtitles"), source_dir, out_dir)
         if cell(row, "notes"):
             film["notes"] = cell(row, "notes")
         if written:
@@ -261,6 +256,11 @@ def import_programme(
     return ImportResult(text_out, len(items), tuple(languages), warnings)
 
 
-def _resolve(written: str, folder: Path) -> Path:
+def _written_path(written: str, csv_folder: Path, out_folder: Path) -> str:
+    """A path from the sheet as the playlist writes it: one the sheet gave relative (to its own
+    folder) stays relative, now to the playlist's folder ('../films/a.mp4' where need be), so
+    the sheet, the playlist and the films move together; an absolute one stays absolute."""
     path = Path(written).expanduser()
-    return Path(os.path.normpath(path if path.is_absolute() else folder / path))
+    if path.is_absolute():
+        return str(Path(os.path.normpath(path)))
+    return Path(os.path.relpath(os.path.normpath(csv_folder / path), out_folder)).as_posix()
