@@ -21,7 +21,7 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from player.core.model import Follow, Item, Outcome, Step, StepKind
+from player.core.model import Card, Follow, Item, Outcome, Step, StepKind
 
 RECOVERY_CARD_MS = 3_000  # how long the neutral card stays up after a failure
 
@@ -281,7 +281,7 @@ Effect = (
 
 
 def _default_follow(item: Item) -> Follow:
-    follow = getattr(item, "follow", None)
+    follow = None if isinstance(item, Card) else item.follow
     return follow or Follow.AUTO
 
 

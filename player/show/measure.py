@@ -100,8 +100,8 @@ class ProbeMeasurer:
             note = None
             if isinstance(result, Exception):
                 log.info("probe of %s failed: %s", path, result)
-                if getattr(result, "timed_out", False):  # a hung prober: worth a word
-                    note = getattr(result, "message", str(result))
+                if isinstance(result, probe.ProbeError) and result.timed_out:
+                    note = result.message  # a hung prober: worth a word
             elif result is not None:
                 durations[path] = result.duration_ms
             done.add(path)
