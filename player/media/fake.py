@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from player.core.subtitles import SubtitleStyle
 from player.media.backend import Ended, Failed, Post, Ready, Started, TimeChanged
 
 
@@ -38,6 +39,8 @@ class _Deck:
     done: bool = False
     level_db: float = 0.0
     picture: float = 1.0
+    has_subtitles: bool = False
+    subtitles_on: bool = False
 
 
 @dataclass
@@ -45,6 +48,7 @@ class FakeBackend:
     scripts: dict[Path, Script] = field(default_factory=dict)
     calls: list[tuple] = field(default_factory=list)
     sound_lead_ms: int = 0
+    subtitle_style: SubtitleStyle = field(default_factory=SubtitleStyle)
     _post: Post | None = None
     _decks: dict[int, _Deck] = field(default_factory=dict)
     _next_id: int = 0
@@ -60,12 +64,28 @@ class FakeBackend:
         if self._post is not None:
             self._post(event)
 
-    def open(self, slot, path, *, start_ms=0, stop_ms=None, subtitles=None, gain_db=0.0) -> int:
+    def set_subtitle_style(self, style: SubtitleStyle) -> None:
+        self.subtitle_style = style
+
+    def open(
+        self,
+        slot,
+        path,
+        *,
+        start_ms=0,
+        stop_ms=None,
+        subtitles=None,
+        subtitle_track=None,
+        audio_track=None,
+        gain_db=0.0,
+    ) -> int:
         self._next_id += 1
         path = Path(path)
         script = self.scripts.get(path, Script())
         deck = _Deck(self._next_id, path, script, start_ms, stop_ms, gain_db, time_ms=start_ms)
         deck.level_db = self._levels.get(slot, 0.0)
+        deck.has_subtitles = subtitles is not None or subtitle_track is not None
+        deck.subtitles_on = deck.has_subtitles
         self._decks[slot] = deck
         self.calls.append(("open", slot, path, start_ms, stop_ms, gain_db))
         if script.fail_on_open:
@@ -104,6 +124,12 @@ class FakeBackend:
         if deck is not None:
             deck.picture = level
 
+    def set_subtitles_visible(self, slot: int, on: bool) -> None:
+        self.calls.append(("subtitles", slot, on))
+        deck = self._decks.get(slot)
+        if deck is not None and deck.has_subtitles:
+            deck.subtitles_on = bool(on)
+
     def time_ms(self, slot: int) -> int | None:
         deck = self._decks.get(slot)
         return deck.time_ms if deck else None
@@ -127,6 +153,11 @@ class FakeBackend:
     def picture_level(self, slot: int) -> float | None:
         deck = self._decks.get(slot)
         return deck.picture if deck else None
+
+    def subtitles_shown(self, slot: int) -> bool | None:
+        """Whether `slot`'s subtitles are on (None: nothing open there)."""
+        deck = self._decks.get(slot)
+        return deck.subtitles_on if deck else None
 
     def advance(self, ms: int) -> None:
         """Let `ms` of playback pass on every playing, unpaused slot."""
