@@ -311,6 +311,8 @@ def _language_of(text: str, languages: Iterable[str], file_tag: str | None) -> s
         elif ch.isalpha() and ch < "\u0250":
             latin += 1
     hints = [k for k in ([file_tag] if file_tag else []) + list(languages) if language_key(k)]
+    if not (han or kana or hangul or latin):
+        return None  # nothing written to tell
     if kana > han // 10 and kana:
         return "Japanese"
     if hangul and hangul >= han:
@@ -391,14 +393,20 @@ def _utf16_without_bom(name: Path, data: bytes, languages: list[str], tag: str |
     for codec, zeros in (("utf_16_le", odd), ("utf_16_be", even)):
         if zeros > 0.3 * half:
             text = _strict(data, codec)
-            if text is not None and (text.isascii() or _score(text) > 0):
+            if (
+                text is not None
+                and not _looks_binary(text)
+                and (text.isascii() or _score(text) > 0)
+            ):
                 return Detected(codec, language=_language_of(text, languages, tag), sure=False)
     raise SubtitleError(name, "not a text file (binary data) — is it really subtitles?")
 
 
-def _looks_binary(data: bytes) -> bool:
+def _looks_binary(data: bytes | str) -> bool:
+    """Control characters (not tabs or line ends) in more than 1 % of the first 64 KB."""
     sample = data[:65536]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    codes = sample if isinstance(sample, bytes) else [ord(ch) for ch in sample]
+    controls = sum(1 for b in codes if b < 32 and b not in (9, 10, 12, 13))
     return controls > max(2, len(sample) // 100)
 
 

@@ -755,6 +755,51 @@ class VlcBackend:
         deck.refs.append(handlers)
 
 
+def subtitle_frame(
+    film: Path,
+    subtitles: Path,
+    cue: subs.Cue,
+    out: Path,
+    *,
+    style: subs.SubtitleStyle,
+    timeout_s: float = 20.0,
+) -> bool:
+    """Write to `out` (PNG, the film's own size) the frame of `film` during `cue` of
+    `subtitles`, as the show draws it: the backend's headless deck (libvlc's dummy video
+    output, the subtitle drawn in by its freetype renderer with `style`), the same encoding
+    and track handling. Blocks; False when no such frame could be grabbed."""
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    backend = VlcBackend(video=False, audio="dummy")
+    backend.set_event_sink(events.put)
+    backend.set_subtitle_style(style)
+    at_ms = cue.start_ms + min(500, max(0, cue.end_ms - cue.start_ms) // 2)
+    deadline = time.monotonic() + timeout_s
+
+    def wait_for(kind, media_id: int, until=lambda _e: True):
+        while time.monotonic() < deadline:
+            try:
+                event = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(event, Failed | Ended) and event.media_id == media_id:
+                return None
+            if isinstance(event, kind) and event.media_id == media_id and until(event):
+                return event
+        return None
+
+    try:
+        media_id = backend.open(0, film, start_ms=max(0, at_ms - 1_000), subtitles=subtitles)
+        if wait_for(Ready, media_id) is None:
+            return False
+        backend.play(0)
+        if wait_for(TimeChanged, media_id, lambda e: e.time_ms >= at_ms) is None:
+            return False
+        backend.pause(0, True)
+        return backend.snapshot(0, Path(out))
+    finally:
+        backend.close()
+
+
 def style_args(style: subs.SubtitleStyle) -> list[str]:
     """libvlc instance options drawing subtitles in `style` (freetype reads them when a video
     output starts). The size is the picture height divided by `--freetype-rel-fontsize`."""
