@@ -131,9 +131,9 @@ def one_night(folder: Path, night: str, variant: str, grab_file: Path) -> dict[s
 
 
 def child(args: argparse.Namespace) -> int:
-    from support.xvfb import xvfb
-
     import transitions as t
+
+    from support.xvfb import xvfb
 
     with xvfb("-screen", "0", f"{t.W}x{t.H}x24") as display:
         os.environ["DISPLAY"] = display
@@ -201,7 +201,7 @@ def main() -> int:
     for variant in VARIANTS:
         late = median("card", variant, "card_late")
         card_go, film_go = median("card", variant, "go"), median("film", variant, "go")
-        worst = max((r.get("card_late", float("nan")) for r in results[("card", variant)]))
+        worst = max(r.get("card_late", float("nan")) for r in results[("card", variant)])
         base_late = max(1.0, abs(median("card", "none", "card_late")))
         print(
             f"{variant:<8}{late:>11.0f}{abs(late) / base_late:>8.2f}{card_go:>10.0f}"
