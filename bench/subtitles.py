@@ -180,7 +180,7 @@ def main() -> int:
                         night,
                         variant,
                         str(grab),
-                    ],  # fmt: skip
+                    ],
                     capture_output=True,
                     text=True,
                     timeout=180,

@@ -630,7 +630,7 @@ class EditorWindow(QMainWindow):
                     ("none", "none"),
                     ("thin", "thin"),
                     ("thick", "thick"),
-                ],  # fmt: skip
+                ],
             ),
             CheckField(("theme", "subtitle_shadow"), "Subtitle shadow", default=True),
         ]
