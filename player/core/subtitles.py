@@ -21,6 +21,7 @@ import enum
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,47 +262,51 @@ _RARE_LATIN = set("¤¦¨´¸¼½¾")  # where windows-1252 and ISO-8859-15 diff
 def _score(text: str) -> float:
     """How much `text` looks like real writing: mean points per non-ASCII character (higher is
     better). Controls, private use and symbols a subtitle does not hold cost; letters, CJK and
-    typographic punctuation earn."""
-    points = count = 0.0
+    typographic punctuation earn. Each distinct character is judged once, weighed by count."""
+    counts: Counter[str] = Counter(ch for ch in text if ch >= "\x80")
+    if not counts:
+        return 0.0
+    in_words = _in_latin_words(text)
     common = _common_han()
-    for i, ch in enumerate(text):
-        if ch < "\x80":
-            continue
-        count += 1
+    points = 0.0
+    for ch, count in counts.items():
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Co", "Cn", "Cs") or ch == "\ufffd":
-            points -= 10
+            value = -10.0
         elif ch in _RARE_LATIN:
-            points -= 3
+            value = -3.0
         elif "\u4e00" <= ch <= "\u9fff":
-            points += 2 if ch in common else 1
+            value = 2.0 if ch in common else 1.0
         elif "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef":
-            points += 1  # CJK punctuation, full-width forms
+            value = 1.0  # CJK punctuation, full-width forms
         elif cat.startswith("L"):
             name = unicodedata.name(ch, "")
             if "CJK COMPATIBILITY" in name or "EXTENSION" in name:
-                points -= 1
-            elif not name.startswith("LATIN") and _beside_ascii_letter(text, i):
-                points -= 2  # 'Йtй': another script inside a Latin word
+                value = -1.0
+            elif not name.startswith("LATIN") and ch in in_words:
+                value = -2.0  # 'Йtй': another script inside a Latin word
             else:
-                points += 1
+                value = 1.0
         elif cat in ("Pi", "Pf", "Pd", "Po", "Sc", "Zs"):
-            points += 0.5  # « » – … € and no-break spaces
+            value = 0.5  # « » – … € and no-break spaces
         else:
-            points -= 1
-    return points / count if count else 0.0
+            value = -1.0
+        points += value * count
+    return points / sum(counts.values())
 
 
-def _beside_ascii_letter(text: str, i: int) -> bool:
-    return any(
-        0 <= j < len(text) and text[j] < "\x80" and text[j].isalpha() for j in (i - 1, i + 1)
-    )
+_LATIN_WORD = re.compile(r"[A-Za-z]([^\x00-\x7f])|([^\x00-\x7f])[A-Za-z]")
+
+
+def _in_latin_words(text: str) -> set[str]:
+    """The non-ASCII characters written right beside an ASCII letter."""
+    return {a or b for a, b in _LATIN_WORD.findall(text)}
 
 
 def _language_of(text: str, languages: Iterable[str], file_tag: str | None) -> str | None:
     """What the decoded text reads as, by script, then by the hints."""
     han = kana = hangul = latin = 0
-    for ch in text:
+    for ch in text[:20_000]:  # a film's first minutes say it
         if "\u4e00" <= ch <= "\u9fff":
             han += 1
         elif "\u3040" <= ch <= "\u30ff":
@@ -440,12 +445,14 @@ def _choose_legacy(data: bytes, hints: list[str]) -> _Choice:
     """The legacy encoding that reads `data` best among the hinted languages' (all of them
     when the hints name none), else charset-normalizer's pick."""
     candidates = _candidates(hints) or [c for codecs in _LEGACY.values() for c in codecs]
+    sample = _sample(data)
+    gb2312 = _gb2312_shaped(sample)
     readings: list[tuple[float, str, str]] = []
     for codec in candidates:
-        text = _strict(data, codec)
-        if text is not None:
+        if _strict(data, codec) is not None:  # the whole file; judged on its sample
+            text = sample.decode(codec)
             score = _score(text)
-            if codec == "big5" and _gb2312_shaped(data):
+            if codec == "big5" and gb2312:
                 score -= 0.5  # GB2312 bytes decode as Big5 too, mostly into rarer characters
             readings.append((score, codec, text))
     readings.sort(key=lambda r: -r[0])
@@ -455,6 +462,12 @@ def _choose_legacy(data: bytes, hints: list[str]) -> _Choice:
     others = [(s, c) for s, c, t in readings[1:] if t != best_text]
     close = tuple(_NAMES.get(c, c) for s, c in others if best_score - s < 0.5)
     return _Choice(best, sure=not close, alternatives=close)
+
+
+def _sample(data: bytes, lines: int = 400) -> bytes:
+    """The first `lines` lines holding non-ASCII bytes: what tells encodings apart."""
+    found = [line for line in data.split(b"\n") if not line.isascii()]
+    return b"\n".join(found[:lines])
 
 
 def _gb2312_shaped(data: bytes) -> bool:

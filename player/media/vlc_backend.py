@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import enum
 import logging
 import os
 import queue
@@ -244,6 +245,15 @@ def _install_log(instance, vlc) -> None:
 # ---- decks -----------------------------------------------------------------------------------
 
 
+class _Job(enum.Enum):
+    """What the pre-roll thread does to a deck."""
+
+    START = "start"  # read its subtitle file, then play
+    PAUSE = "pause"  # its picture is up: pause it (the first of the process starts over)
+    REWIND = "rewind"  # no picture: open it again, paused at its start
+    SETTLE = "settle"  # paused: choose its tracks, then Ready
+
+
 @dataclass
 class _Deck:
     media_id: int
@@ -394,11 +404,6 @@ class VlcBackend:
             media.add_option(f":start-time={start_ms / 1000:.3f}")
         if stop_ms is not None:
             media.add_option(f":stop-time={stop_ms / 1000:.3f}")
-        sub_file = None
-        if subtitles is not None:
-            sub_file, encoding = self._subtitle_input(Path(subtitles).absolute(), media_id)
-            if encoding:
-                media.add_option(f":subsdec-encoding={encoding}")
         player.set_media(media)
         if window:
             _attach_window(player, window)
@@ -408,8 +413,7 @@ class VlcBackend:
         deck = _Deck(media_id, slot, path, instance, player, media, equalizer, audio_file)
         deck.start_ms = max(0, int(start_ms))
         deck.prerolling = preroll
-        deck.subtitles = sub_file
-        deck.subtitle_track = None if sub_file else subtitle_track
+        deck.subtitle_track = None if subtitles is not None else subtitle_track
         deck.audio_track = audio_track
         self._decks[slot] = deck
         if preroll:  # at the equalizer's floor, -32 dB (volume 0 did not come back to 100 on
@@ -420,10 +424,16 @@ class VlcBackend:
         else:
             self._apply_level(deck, self._levels.get(slot, 0.0))
         self._attach_events(deck)
-        if player.play() == -1:
-            deck.active = False
-            self._emit(Failed(media_id, slot, "libvlc refused to open the file"))
+        if subtitles is not None:  # reading the file to find its encoding takes 10-100 ms
+            self._queue(deck, _Job.START, Path(subtitles).absolute())
+        else:
+            self._start(deck)
         return media_id
+
+    def _start(self, deck: _Deck) -> None:
+        if deck.player.play() == -1:
+            deck.active = False
+            self._emit(Failed(deck.media_id, deck.slot, "libvlc refused to open the file"))
 
     def play(self, slot: int) -> None:
         deck = self._decks.get(slot)
@@ -578,20 +588,16 @@ class VlcBackend:
         if self._post is not None:
             self._post(event)
 
-    def _queue_preroll_pause(self, deck: _Deck, *, rewind: bool) -> None:
-        """From a libvlc callback: have the pre-roll thread pause `deck` (never libvlc here)."""
+    def _queue(self, deck: _Deck, job: _Job, subtitles: Path | None = None) -> None:
+        """Hand `job` on `deck` to the pre-roll thread (from a libvlc callback too: never
+        libvlc there)."""
         jobs = self._preroll_queue
-        if deck.preroll_queued or jobs is None:
-            return
-        deck.preroll_queued = True
-        jobs.put((deck, rewind))
-
-    def _queue_settle(self, deck: _Deck) -> None:
-        """From a libvlc callback: have the pre-roll thread choose `deck`'s tracks, then
-        report it `Ready`."""
-        jobs = self._preroll_queue
+        if job in (_Job.PAUSE, _Job.REWIND):
+            if deck.preroll_queued or jobs is None:
+                return
+            deck.preroll_queued = True
         if jobs is not None:
-            jobs.put((deck, None))
+            jobs.put((deck, job, subtitles))
 
     def _settle(self, deck: _Deck) -> None:
         """The first pause: choose the audio track, add or choose the subtitles, then Ready."""
@@ -634,13 +640,22 @@ class VlcBackend:
                 deck.spu_id = current
             player.video_set_spu(-1)
             return
-        if deck.spu_id is None:  # the slave file: the track that is not the film's own
-            own = {i for kind, i, _ in media_tracks(self._vlc, deck.media) if kind == TRACK_TEXT}
+        if deck.spu_id is None:  # the subtitle file: libvlc lists it after the film's own
             ids = [i for i, _name in player.video_get_spu_description() or () if i >= 0]
-            added = [i for i in ids if i not in own] or ids
-            deck.spu_id = added[-1] if added else None
+            deck.spu_id = ids[-1] if ids else None
         if deck.spu_id is not None:
             player.video_set_spu(deck.spu_id)
+
+    def _start_with(self, deck: _Deck, subtitles: Path) -> None:
+        """Start a deck whose subtitle file is first read (encoding, structure)."""
+        sub_file, encoding = self._subtitle_input(subtitles, deck.media_id)
+        with deck.lock:
+            if not deck.active:
+                return
+            deck.subtitles = sub_file
+            if encoding:
+                deck.media.add_option(f":subsdec-encoding={encoding}")
+            self._start(deck)
 
     def _subtitle_input(self, path: Path, media_id: int) -> tuple[Path | None, str | None]:
         """(the file libvlc is to read, its `subsdec-encoding`) for the subtitle file `path`:
@@ -677,10 +692,14 @@ class VlcBackend:
             job = jobs.get()
             if job is None:
                 return
-            deck, rewind = job
-            if rewind is None:
+            deck, kind, subtitles = job
+            if kind is _Job.SETTLE:
                 self._settle(deck)
                 continue
+            if kind is _Job.START:
+                self._start_with(deck, subtitles)
+                continue
+            rewind = kind is _Job.REWIND
             with deck.lock:
                 if not deck.active or not deck.prerolling:
                     continue  # stopped, or played already (GO came first)
@@ -710,7 +729,7 @@ class VlcBackend:
         def paused(_event):
             if deck.active and not deck.ready_sent:
                 deck.ready_sent = True
-                self._queue_settle(deck)  # Ready once its tracks are chosen
+                self._queue(deck, _Job.SETTLE)  # Ready once its tracks are chosen
 
         def playing(_event):
             if deck.active and deck.played_at is not None:
@@ -718,14 +737,14 @@ class VlcBackend:
 
         def vout(event):
             if deck.active and deck.prerolling and getattr(event.u, "new_count", 1) > 0:
-                self._queue_preroll_pause(deck, rewind=False)
+                self._queue(deck, _Job.PAUSE)
 
         def time_changed(event):
             if deck.active:
                 deck.last_time_ms = int(event.u.new_time)
                 if deck.prerolling and deck.played_at is None:
                     # the clock runs and still no video output: a film without a picture
-                    self._queue_preroll_pause(deck, rewind=True)
+                    self._queue(deck, _Job.REWIND)
                 if deck.played_at is not None:
                     self._emit(TimeChanged(deck.media_id, deck.slot, deck.last_time_ms))
 
@@ -734,7 +753,7 @@ class VlcBackend:
                 # over before its pre-roll paused it (a sound shorter than ~0.3 s): open it
                 # again, paused at its start, as a film without a picture is
                 deck.preroll_queued = False
-                self._queue_preroll_pause(deck, rewind=True)
+                self._queue(deck, _Job.REWIND)
             elif deck.active:
                 self._emit(Ended(deck.media_id, deck.slot, deck.last_time_ms))
 
