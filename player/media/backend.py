@@ -130,9 +130,11 @@ class MediaBackend(Protocol):
         ...
 
     def set_subtitles_visible(self, slot: int, on: bool) -> None:
-        """Show or hide the subtitles of the media in `slot` (the operator's switch); applies
-        at once, also before `Ready`, and holds until the media is stopped. No-op without
-        subtitles. Non-blocking."""
+        """Show or hide the subtitles of the media in `slot` (the operator's switch). Off
+        applies at once (the cue on screen goes), also before `Ready`, and holds until the
+        media is stopped; on again, they come back with the next cue the player reads (libvlc:
+        about a second ahead, so the cue after the next). No-op without subtitles.
+        Non-blocking."""
         ...
 
     def play(self, slot: int) -> None:

@@ -125,6 +125,7 @@ OUTLINE_THICKNESS = {  # freetype-outline-thickness's own steps
     SubtitleOutline.THICK: 6,
 }
 SHADOW_OPACITY = 128  # freetype's default shadow, half opaque
+SLAVE_WAIT_S = 3.0  # a subtitle file libvlc has not selected by then is not coming
 
 
 def live_counts() -> dict[str, int]:
@@ -252,6 +253,7 @@ class _Job(enum.Enum):
     PAUSE = "pause"  # its picture is up: pause it (the first of the process starts over)
     REWIND = "rewind"  # no picture: open it again, paused at its start
     SETTLE = "settle"  # paused: choose its tracks, then Ready
+    SHOWN = "shown"  # its subtitle file is selected (or timed out): Ready
 
 
 @dataclass
@@ -274,18 +276,21 @@ class _Deck:
     bands_db: float = 0.0  # every equalizer band's amplification
     prerolling: bool = False  # playing silently until its first picture is up, then paused
     preroll_queued: bool = False
+    wants_subtitles: bool = False  # opened with a subtitle file
     subtitles: Path | None = None  # the file libvlc reads (a UTF-8 copy where it must)
     subtitle_track: str | int | None = None
     audio_track: str | int | None = None
     subtitles_on: bool = True
     spu_id: int | None = None  # libvlc's id of the subtitle track shown, once known
     settled: bool = False  # tracks chosen (after the first pause)
+    awaiting_subtitles: bool = False  # the subtitle file added, not yet selected by libvlc
+    reread: bool = False  # put back to its start at play (see `play`)
     lock: threading.RLock = field(default_factory=threading.RLock)  # libvlc calls on it
     refs: list = field(default_factory=list)  # keeps ctypes callbacks alive
 
     @property
     def has_subtitles(self) -> bool:
-        return self.subtitles is not None or self.subtitle_track is not None
+        return self.wants_subtitles or self.subtitle_track is not None
 
 
 class VlcBackend:
@@ -413,6 +418,7 @@ class VlcBackend:
         deck = _Deck(media_id, slot, path, instance, player, media, equalizer, audio_file)
         deck.start_ms = max(0, int(start_ms))
         deck.prerolling = preroll
+        deck.wants_subtitles = subtitles is not None
         deck.subtitle_track = None if subtitles is not None else subtitle_track
         deck.audio_track = audio_track
         self._decks[slot] = deck
@@ -449,6 +455,11 @@ class VlcBackend:
                 self._apply_level(deck, self._levels.get(slot, 0.0))
                 # the sound it made while pre-rolling is gone: from its start again
                 deck.player.set_time(deck.start_ms)
+            elif deck.reread:
+                # an embedded subtitle track chosen while paused: libvlc had read its first
+                # cues already and dropped them (measured: not shown); read them again
+                deck.player.set_time(deck.start_ms)
+            deck.reread = False
             deck.player.audio_set_mute(False)  # also a stream a sound server restored muted
             deck.player.set_pause(0)
 
@@ -621,9 +632,17 @@ class VlcBackend:
                         deck.subtitle_track = None
                     else:
                         deck.spu_id = text[pick][0]
+                        deck.reread = deck.played_at is None
                 elif deck.subtitles is not None:
+                    # Ready once libvlc has selected it (`ESSelected`): hidden, or toggled,
+                    # only then does it stay so. A file libvlc cannot open: Ready anyway.
+                    deck.awaiting_subtitles = True
                     slave = self._vlc.MediaSlaveType.subtitle
-                    deck.player.add_slave(slave, deck.subtitles.as_uri(), deck.subtitles_on)
+                    deck.player.add_slave(slave, deck.subtitles.as_uri(), True)
+                    later = threading.Timer(SLAVE_WAIT_S, self._queue, (deck, _Job.SHOWN))
+                    later.daemon = True
+                    later.start()
+                    return
                 deck.settled = True
                 if deck.spu_id is not None:
                     self._show_subtitles(deck)
@@ -631,12 +650,25 @@ class VlcBackend:
                 log.exception("choosing the tracks of %s failed", deck.path)
         self._emit(Ready(deck.media_id, deck.slot))
 
+    def _shown(self, deck: _Deck) -> None:
+        """The subtitle file is selected (or never will be): apply the switch, then Ready."""
+        with deck.lock:
+            if not deck.active or not deck.awaiting_subtitles:
+                return
+            deck.awaiting_subtitles = False
+            deck.settled = True
+            try:
+                self._show_subtitles(deck)
+            except Exception:
+                log.exception("showing the subtitles of %s failed", deck.path)
+        self._emit(Ready(deck.media_id, deck.slot))
+
     def _show_subtitles(self, deck: _Deck) -> None:
         """Apply `deck.subtitles_on` (the deck's lock held, settled)."""
         player = deck.player
         if not deck.subtitles_on:
             current = player.video_get_spu()
-            if current is not None and current >= 0:
+            if deck.spu_id is None and current is not None and current >= 0:
                 deck.spu_id = current
             player.video_set_spu(-1)
             return
@@ -699,6 +731,9 @@ class VlcBackend:
             if kind is _Job.START:
                 self._start_with(deck, subtitles)
                 continue
+            if kind is _Job.SHOWN:
+                self._shown(deck)
+                continue
             rewind = kind is _Job.REWIND
             with deck.lock:
                 if not deck.active or not deck.prerolling:
@@ -757,6 +792,12 @@ class VlcBackend:
             elif deck.active:
                 self._emit(Ended(deck.media_id, deck.slot, deck.last_time_ms))
 
+        def es_selected(event):
+            changed = ctypes.cast(ctypes.byref(event.u), ctypes.POINTER(_EsChanged)).contents
+            if deck.active and deck.awaiting_subtitles and changed.type == TRACK_TEXT:
+                deck.spu_id = int(changed.id)
+                self._queue(deck, _Job.SHOWN)
+
         def error(_event):
             if deck.active:
                 self._emit(Failed(deck.media_id, deck.slot, "libvlc could not decode the file"))
@@ -768,6 +809,7 @@ class VlcBackend:
             types.MediaPlayerVout: vout,
             types.MediaPlayerEndReached: ended,
             types.MediaPlayerEncounteredError: error,
+            types.MediaPlayerESSelected: es_selected,
         }
         for kind, handler in handlers.items():
             events.event_attach(kind, handler)
@@ -813,8 +855,7 @@ def subtitle_frame(
         backend.play(0)
         if wait_for(TimeChanged, media_id, lambda e: e.time_ms >= at_ms) is None:
             return False
-        backend.pause(0, True)
-        return backend.snapshot(0, Path(out))
+        return backend.snapshot(0, Path(out))  # while it plays (a paused one may not give one)
     finally:
         backend.close()
 
@@ -833,6 +874,12 @@ def style_args(style: subs.SubtitleStyle) -> list[str]:
 
 
 TRACK_AUDIO, TRACK_VIDEO, TRACK_TEXT = 0, 1, 2  # libvlc_track_type_t
+
+
+class _EsChanged(ctypes.Structure):
+    """The event union's media_player_es_changed (python-vlc's own union lacks it)."""
+
+    _fields_ = [("type", ctypes.c_int), ("id", ctypes.c_int)]
 
 
 class _MediaTrack(ctypes.Structure):

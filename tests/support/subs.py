@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 FRENCH = [
-    "Demain, la ville entière flottera.",
+    "Demain, l'œuvre de sa sœur coûtera 5 €.",  # œ, € tell windows-1252 from ISO-8859-15
     "Dave regarde la mer depuis le toit.",
     "« Et si je sautais ? » se demande-t-il.",
     "Ça coûte 5 € - c'est déjà l'été, Noël.",
