@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import queue
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from player.core.paths import PROJECT_DIR
 from player.media.backend import Ready, TimeChanged
 from player.media.vlc_backend import TRACK_AUDIO, TRACK_TEXT, VlcBackend, media_tracks
 from support import subs as make
@@ -221,3 +223,45 @@ def test_no_subtitle_track_until_the_film_is_paused_and_ready(backend, grey, tmp
     deck = backend._decks[0]
     texts = [i for kind, i, _ in media_tracks(backend._vlc, deck.media) if kind == TRACK_TEXT]
     assert len(texts) == 2 and deck.player.video_get_spu() == -1
+
+
+def test_cards_subtitles_proof_is_a_libvlc_frame_at_the_first_cue(grey, tmp_path):
+    (tmp_path / "film.mp4").write_bytes(grey.read_bytes())
+    make.make(tmp_path, "film.zh.srt", "zh", "gb18030", first_ms=1_000)
+    (tmp_path / "night.yaml").write_text(
+        "version: 1\ntitle: x\nlanguages: [zh, fr]\ndefaults: {title_cards: false}\n"
+        "items:\n  - film: film.mp4\n    id: grey\n    subtitles: film.zh.srt\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "player",
+            "cards",
+            str(tmp_path / "night.yaml"),
+            "--out",
+            str(tmp_path / "proofs"),
+            "--subtitles",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_DIR,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    proof = tmp_path / "proofs" / "01-grey-subtitles.png"
+    assert f"{proof}  (film.zh.srt, GB18030, Chinese, line 2)" in result.stdout
+    frame = gray(proof)  # the film's own size: a real frame, not a drawing of ours
+    backend = VlcBackend(video=False, audio="dummy")
+    backend.events = Events()
+    backend.set_event_sink(backend.events.post)
+    try:
+        ref_path = make.make(tmp_path, "ref.zh.srt", "zh", "utf-8", first_ms=1_000)
+        ref = grab(backend, grey, tmp_path / "ref.png", at_ms=1_500, subtitles=ref_path)
+        blank = grab(backend, grey, tmp_path / "blank.png")
+    finally:
+        backend.close()
+    assert differ(frame, blank) > 1_000  # the cue is on it
+    assert differ(frame, ref) <= differ(ref, blank) // 100  # and it reads as written

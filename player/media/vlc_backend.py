@@ -43,11 +43,13 @@ had the cue and waited for a video output (libvlc retries 30 times, 200 ms apart
 stop had already taken away, and `stop()` waited for it. The pre-roll thread held the lock of
 every deck meanwhile, so the card stayed up ~4.6 s too long, and a GO on another film waited
 too. So: a film opens with no subtitle track at all (`:sub-language=none` keeps a file's
-default-flagged one off), and when its first pause comes, the pre-roll thread adds the file as a
-slave (`add_slave`, selected) or selects the embedded track, picks the audio track, and only
-then reports `Ready`. Added while paused, the cue at 0 s is shown from GO on (measured: in the
-first snapshot, 150 ms after GO). Each deck has its own lock, so one deck's slow libvlc call
-never holds up a call on the other.
+default-flagged one off), and when its first pause comes, the pre-roll thread picks the audio
+track and adds the file as a slave (`add_slave`), reporting `Ready` once libvlc has selected it
+(`ESSelected`), or selects the embedded track, which is then read again from the start at play
+(chosen while paused, its first cues had been read and dropped). Added while paused, the cue at
+0 s is shown from GO on (measured: in the first snapshot, 150 ms after GO). A subtitle file is
+read (encoding, structure) on the pre-roll thread before its film starts. Each deck has its own
+lock, so one deck's slow libvlc call never holds up a call on the other.
 Encodings (measured on libvlc 3.0.24 with frame grabs): libvlc reads UTF-8 and UTF-16 with a
 BOM by itself; `:subsdec-encoding` (the only encoding option, of the decoder .srt uses) is right
 for windows-1252, ISO-8859-15, GB18030 and Big5 .srt files; UTF-32, and .ass (libass) and .vtt
