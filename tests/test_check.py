@@ -193,7 +193,7 @@ def test_report_json_shape(kinds):
     assert data["venue"] == "default"
     assert data["summary"] == {"ok": 1, "warning": 1, "error": 1}
     good, zero, silent = data["items"]
-    assert set(good) == {"path", "title", "status", "problems", "media", "loudness"}
+    assert set(good) == {"path", "title", "status", "problems", "media", "loudness", "subtitles"}
     assert good["path"] == str(kinds["h264"]) and good["title"] == "h264.mp4"
     assert set(good["media"]) >= {
         "container",
@@ -293,7 +293,7 @@ def test_playlist_runtime_trims_and_subtitles(kinds, tmp_path):
     title: Subtitles missing
     subtitles: {tmp_path / "nowhere.srt"}
   - film: {kinds["h264"]}
-    title: Subtitles not UTF-8
+    title: Subtitles in Latin-1
     subtitles: {kinds["srt_latin1"]}
   - film: {kinds["h264"]}
     title: Subtitles too long
@@ -313,8 +313,8 @@ def test_playlist_runtime_trims_and_subtitles(kinds, tmp_path):
         ("Trimmed past the end", ["trim-out-of-range", "trim-out-of-range"]),
         ("Fades longer than it runs", ["fade-out-too-long"]),
         ("Subtitles missing", ["subtitles-missing"]),
-        ("Subtitles not UTF-8", ["subtitles-unreadable"]),
-        ("Subtitles too long", ["subtitles-unreadable"]),
+        ("Subtitles in Latin-1", []),  # read as windows-1252, French: right
+        ("Subtitles too long", ["subtitles-past-end"]),
         ("Not copied", ["missing-file"]),
         ("Relative with dots", []),
     ]
@@ -324,7 +324,8 @@ def test_playlist_runtime_trims_and_subtitles(kinds, tmp_path):
     assert "says it runs 1:00 but the media runs 0:01" in mismatch
     assert "0:05 is longer than the 0:01" in report.items[3].problems[0].message
     assert kinds["h264"].name in report.items[3].problems[0].message
-    assert "UTF-8" in report.items[5].problems[0].message
+    latin1 = report.items[5].subtitles
+    assert latin1.describe() == f"{kinds['srt_latin1'].name} — windows-1252, French, 1 cue"
     assert "run past the end" in report.items[6].problems[0].message
 
 
@@ -525,23 +526,24 @@ def test_fade_out_longer_than_what_the_media_plays(trims, codes):
             assert p.message.endswith(f"shorten 'fade_out' to {played} at most")
 
 
-def test_subtitle_parsing():
+def test_subtitle_problems_have_their_own_codes():
     srt = "1\n00:00:01,000 --> 00:00:02,500\nBonjour\n\n2\n00:01:00,000 --> 00:01:01,000\nFin\n"
-    cues = check.parse_subtitle_cues(("\ufeff" + srt).encode("utf-8"))
-    assert cues == [(1_000, 2_500), (60_000, 61_000)]
-    vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n"
-    assert check.parse_subtitle_cues(vtt.encode()) == [(1_000, 2_000)]
     path = Path("/s.srt")
-    assert check_subtitles(path, srt.encode(), 61_000) == []
-    assert [p.code for p in check_subtitles(path, srt.encode(), 30_000)] == ["subtitles-unreadable"]
+    assert check_subtitles(path, ("\ufeff" + srt).encode("utf-8"), 61_000) == []
+    assert [p.code for p in check_subtitles(path, srt.encode(), 30_000)] == ["subtitles-past-end"]
     assert [p.code for p in check_subtitles(path, b"no cues here", 30_000)] == [
-        "subtitles-unreadable"
+        "subtitles-empty",
+        "subtitles-malformed",
     ]
+    assert [p.code for p in check_subtitles(path, b"", 30_000)] == ["subtitles-empty"]
     backwards = b"1\n00:00:05,000 --> 00:00:01,000\nx\n"
-    assert "end before they start" in check_subtitles(path, backwards, 30_000)[0].message
+    (found,) = check_subtitles(path, backwards, 30_000)
+    assert found.code == "subtitles-malformed" and found.message.startswith("s.srt:2: the cue ends")
     assert [p.code for p in check_subtitles(path, None, None, exists=False)] == [
         "subtitles-missing"
     ]
+    for code in ("subtitles-empty", "subtitle-track-missing", "audio-track-missing"):
+        assert CODES[code] is Severity.ERROR
 
 
 def test_status_and_clock():

@@ -344,3 +344,19 @@ def test_the_night_s_clock_runs_past_midnight_like_the_schedule():
     after_midnight = datetime(2026, 11, 29, 0, 30).astimezone()
     assert ms_of_day(after_midnight, NIGHT) == 24 * H + 30 * M
     assert ms_of_day(after_midnight, date(2026, 11, 29)) == 30 * M
+
+
+def test_the_operator_switches_a_films_subtitles_off_and_the_next_film_has_them(make_night):
+    subbed = film("a", subtitles=Path("/films/a.fr.srt"))
+    n = make_night(night(subbed, film("b", subtitle_track="fr"), film("c"), title_cards=False),
+                   {"a": Script(5 * S), "b": Script(5 * S), "c": Script(5 * S)})  # fmt: skip
+    n.engine.go()
+    n.advance(1 * S)
+    assert n.status.subtitles_on and n.backend.subtitles_shown(0)
+    assert n.engine.toggle_subtitles() is None
+    assert not n.status.subtitles_on and n.backend.subtitles_shown(0) is False
+    n.advance(4 * S)  # film b, with its own track: on again
+    assert n.status.step_index == 1 and n.status.subtitles_on
+    assert n.backend.subtitles_shown(n.status.screen.slot)
+    n.advance(5 * S)
+    assert n.engine.set_subtitles(False).reason == "the film on screen has no subtitles"

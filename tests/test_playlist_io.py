@@ -364,3 +364,69 @@ def test_new_files_get_the_usual_permissions(tmp_path):
     (tmp_path / "exec.sh").chmod(0o755)
     atomic_write(tmp_path / "exec.sh", "new")
     assert (tmp_path / "exec.sh").stat().st_mode & 0o777 == 0o755
+
+
+def test_subtitle_formats_tracks_and_look(tmp_path):
+    text = """\
+        version: 1
+        title: x
+        languages: [zh, fr]
+        theme: {subtitle_size: 6, subtitle_outline: thick, subtitle_shadow: false}
+        items:
+          - film: a.mkv
+            subtitles: a.fr.ASS
+            audio_track: zh
+          - film: b.mkv
+            subtitle_track: 2
+            audio_track: fr
+    """
+    playlist = load_playlist(write(tmp_path, text))
+    a, b = playlist.films()
+    assert a.subtitles == tmp_path / "a.fr.ASS" and a.audio_track == "zh"
+    assert (b.subtitle_track, b.audio_track) == (2, "fr")
+    theme = playlist.theme
+    assert (theme.subtitle_size, theme.subtitle_outline.value, theme.subtitle_shadow) == (
+        6.0,
+        "thick",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("    subtitles: a.sub", "6:16: 'subtitles': 'a.sub' is not a subtitle file"),
+        ("    subtitle_track: 0", "6:21: 'subtitle_track' must be a language code"),
+        ("    audio_track: [fr]", "6:18: 'audio_track' must be a language code"),
+    ],
+)
+def test_subtitle_mistakes_are_located(tmp_path, line, message):
+    text = f"version: 1\ntitle: x\nitems:\n  - film: a.mkv\n    title: A\n{line}\n"
+    path = tmp_path / "night.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlaylistError) as caught:
+        load_playlist(path)
+    where, text = message.split(" ", 1)
+    found = [str(p) for p in caught.value.problems]
+    assert any(p.startswith(f"{path}:{where} error: {text}") for p in found), found
+
+
+def test_theme_subtitle_keys_are_checked(tmp_path):
+    text = "version: 1\ntitle: x\ntheme: {subtitle_size: 40, subtitle_outline: bold}\n"
+    text += "items:\n  - film: a.mp4\n"
+    with pytest.raises(PlaylistError) as caught:
+        load_playlist(write(tmp_path, text))
+    found = " | ".join(p.message for p in caught.value.problems)
+    assert "'subtitle_size' must be at most 12" in found
+    assert "'subtitle_outline' must be 'none' or 'thin' or 'normal' or 'thick'" in found
+
+
+def test_schema_knows_the_subtitle_keys():
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(playlist_io.SCHEMA)
+    film = {"film": "a.mkv", "subtitles": "a.zh.vtt", "subtitle_track": "zh", "audio_track": 2}
+    good = {"version": 1, "title": "x", "theme": {"subtitle_size": 5}, "items": [film]}
+    assert list(validator.iter_errors(good)) == []
+    for bad in ({"subtitles": "a.sub"}, {"audio_track": 0}, {"subtitle_track": "?"}):
+        night = {**good, "items": [{**film, **bad}]}
+        assert list(validator.iter_errors(night)), bad

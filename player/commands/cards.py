@@ -1,5 +1,8 @@
-"""`screening-night cards PLAYLIST --out FOLDER [--size 1920x1080]`: every card of the night as
-PNG, drawn by the same code as the projector window, to proof spelling and layout."""
+"""`screening-night cards PLAYLIST --out FOLDER [--size 1920x1080] [--subtitles]`: every card of
+the night as PNG, drawn by the same code as the projector window, to proof spelling and layout.
+With `--subtitles`, also a frame of each film with a subtitle file, at its first cue, as the
+projector shows it: a real frame of the film grabbed by libvlc with the subtitle drawn in by
+libvlc's own text renderer, through the same backend, encoding and theme look as the show."""
 
 from __future__ import annotations
 
@@ -26,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="FOLDER", help="where to write")
     parser.add_argument(
         "--size", type=parse_size, default=(1920, 1080), metavar="WxH", help="default 1920x1080"
+    )
+    parser.add_argument(
+        "--subtitles",
+        action="store_true",
+        help="also a frame of each subtitled film at its first cue, as the projector shows it",
     )
     parser.add_argument(
         "--probe",
@@ -75,4 +83,50 @@ def run(args: argparse.Namespace) -> int:
         print(target)
         written += 1
     print(f"{written} card(s) written to {args.out}", file=sys.stderr)
+    if args.subtitles:
+        return _subtitle_proofs(playlist, args.out)
     return 0
+
+
+def _subtitle_proofs(playlist, out: Path) -> int:
+    """A frame of each film with a subtitle file, at its first cue, grabbed by libvlc."""
+    from player.core import subtitles as subs
+    from player.core.model import StepKind, steps
+    from player.core.paths import safe_file_name
+    from player.media.backend import BackendError
+    from player.media.vlc_backend import subtitle_frame
+
+    style = subs.SubtitleStyle.of(playlist)
+    written = failed = 0
+    for step in steps(playlist):
+        film = step.item
+        if step.kind is not StepKind.FILM or film.subtitles is None:
+            continue
+        name = safe_file_name(film.id, "film", sep="-")
+        target = out / f"{step.index + 1:02d}-{name}-subtitles.png"
+        try:
+            parsed = subs.load_subtitles(film.subtitles, style.languages)
+        except subs.SubtitleError as exc:
+            print(f"screening-night: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        if not parsed.cues:
+            print(f"screening-night: {film.subtitles.name} has no cue to show", file=sys.stderr)
+            failed += 1
+            continue
+        cue = min(parsed.cues, key=lambda c: c.start_ms)
+        try:
+            ok = subtitle_frame(film.path, film.subtitles, cue, target, style=style)
+        except BackendError as exc:
+            print(f"screening-night: {exc}", file=sys.stderr)
+            return 2
+        if ok:
+            print(f"{target}  ({film.subtitles.name}, {parsed.detected}, line {cue.line})")
+            written += 1
+        else:
+            print(
+                f"screening-night: no frame of {film.path.name} at its first cue", file=sys.stderr
+            )
+            failed += 1
+    print(f"{written} subtitle proof(s) written to {out}", file=sys.stderr)
+    return 1 if failed else 0

@@ -221,6 +221,8 @@ def print_table(report) -> None:
         name = Text(item.title)
         if item.title != item.path.name:
             name.append(f"\n{item.path.name}", style="dim")
+        if item.subtitles is not None:
+            name.append(f"\nsubtitles: {item.subtitles.describe()}", style="dim")
         row = [
             Text(STATUS_MARK[item.status], style=STATUS_STYLE[item.status]),
             name,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from player.core import subtitles
 from player.core.media_info import DeepResult, MediaInfo
 from player.core.model import MAX_BOOST_DB, Film, Severity, matched_loudness
 from player.core.model import format_duration as clock
@@ -49,12 +50,21 @@ CODES: dict[str, Severity] = {
     "black-at-head": WARNING,
     "read-too-slow": ERROR,
     "fade-out-too-long": WARNING,
+    # What a subtitler checks (rules in player.core.subtitles), and the chosen tracks.
+    "subtitles-encoding": WARNING,
+    "subtitles-empty": ERROR,
+    "subtitles-malformed": WARNING,
+    "subtitles-past-end": WARNING,
+    "subtitles-overlap": WARNING,
+    "subtitles-reading-speed": WARNING,
+    "subtitles-line-too-long": WARNING,
+    "subtitle-track-missing": ERROR,
+    "audio-track-missing": ERROR,
 }
 
 RUNTIME_TOLERANCE_MS = 5_000
 # Reading may stop a little before the stated end (last frame durations, audio priming).
 TRUNCATION_SLACK_MS = 1_000
-SUBTITLE_SLACK_MS = 1_000
 SILENT_LUFS = -69.0  # ebur128 reports -70 LUFS (its floor) for digital silence
 HEAD_SILENCE_MS = 5_000  # logos and quiet openings are shorter than this
 HEAD_BLACK_MS = 8_000  # fades from black are shorter; a leader or a bad export is longer
@@ -412,69 +422,49 @@ def check_film(film: Film, info: MediaInfo | None) -> list[CheckProblem]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Subtitles
-
-_TIME = r"(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})"
-_CUE = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}", re.M)
-
-
-def _ms(groups: tuple[str | None, ...]) -> int:
-    hours, minutes, seconds, frac = groups
-    return (int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)) * 1000 + int(
-        (frac or "0").ljust(3, "0")[:3]
-    )
-
-
-def parse_subtitle_cues(data: bytes) -> list[tuple[int, int]]:
-    """(start_ms, end_ms) of each cue of an SRT or WebVTT file. Raises ValueError with a
-    plain reason when the bytes are not UTF-8 or hold no cue."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValueError(
-            f"not UTF-8 text (line {line}) — save it as UTF-8 or accents will show as junk"
-        ) from None
-    cues = []
-    for match in _CUE.finditer(text):
-        groups = match.groups()
-        cues.append((_ms(groups[:4]), _ms(groups[4:])))
-    if not cues:
-        raise ValueError("no subtitle cues found (is it an .srt file?)")
-    return cues
+# Subtitles (the rules are player.core.subtitles')
 
 
 def check_subtitles(
-    path: Path, data: bytes | None, duration_ms: int | None, *, exists: bool = True
+    path: Path,
+    data: bytes | None,
+    duration_ms: int | None,
+    *,
+    exists: bool = True,
+    languages: Iterable[str] = (),
 ) -> list[CheckProblem]:
-    """The subtitle file named in the playlist: `data` is its bytes (None when unreadable)."""
+    """The subtitle file named in the playlist: `data` is its bytes (None when unreadable),
+    `languages` the hints for its encoding (the night's languages)."""
     if not exists:
         return [problem("subtitles-missing", f"subtitle file not found: {path}")]
     if data is None:
         return [problem("subtitles-unreadable", f"subtitle file {path.name} cannot be read")]
-    try:
-        cues = parse_subtitle_cues(data)
-    except ValueError as exc:
-        return [problem("subtitles-unreadable", f"subtitles {path.name}: {exc}")]
-    backwards = sum(1 for start, end in cues if end < start)
-    if backwards:
-        return [
+    _subs, findings = subtitles.check_file(path, duration_ms, languages, data=data)
+    return [problem(f.rule.value, f.message) for f in findings]
+
+
+def check_tracks(film: Film, info: MediaInfo | None) -> list[CheckProblem]:
+    """The film's `subtitle_track` and `audio_track` against the streams in its file."""
+    if info is None:
+        return []
+    out = []
+    for key, wanted, streams, what in (
+        ("subtitle-track-missing", film.subtitle_track, info.subtitles, "subtitle"),
+        ("audio-track-missing", film.audio_track, info.audio, "audio"),
+    ):
+        if (
+            wanted is None
+            or subtitles.pick_track(wanted, [s.language for s in streams]) is not None
+        ):
+            continue
+        found = ", ".join(
+            f"{n} ({s.language})" if s.language else str(n) for n, s in enumerate(streams, 1)
+        )
+        has = f"its {what} tracks are {found}" if streams else f"it has no {what} track"
+        out.append(
             problem(
-                "subtitles-unreadable",
-                f"subtitles {path.name}: {backwards} cue(s) end before they start",
+                key,
+                f"{what}_track {wanted!r}: {film.path.name} has no such {what} track — {has}",
             )
-        ]
-    last_end = max(end for _, end in cues)
-    if duration_ms is not None and last_end > duration_ms + SUBTITLE_SLACK_MS:
-        late = sum(1 for _, end in cues if end > duration_ms + SUBTITLE_SLACK_MS)
-        return [
-            problem(
-                "subtitles-unreadable",
-                f"subtitles {path.name}: {late} cue(s) run past the end of the film "
-                f"(last at {clock(last_end)}, film {clock(duration_ms)}) — wrong file or "
-                "wrong frame rate?",
-            )
-        ]
-    return []
+        )
+    return out

@@ -228,6 +228,10 @@ class Film:
     language: str | None = None
     runtime_ms: int | None = None
     subtitles: Path | None = None
+    # Tracks inside the film's file: a language ('fr', 'zh') or a 1-based position; None
+    # leaves the file's first audio track and shows no embedded subtitles.
+    subtitle_track: str | int | None = None
+    audio_track: str | int | None = None
     in_ms: int = 0
     out_ms: int | None = None
     gain_db: float = 0.0
@@ -268,9 +272,18 @@ class Defaults:
     venue: str | None = None
 
 
+class SubtitleOutline(enum.Enum):
+    NONE = "none"
+    THIN = "thin"
+    NORMAL = "normal"
+    THICK = "thick"
+
+
 @dataclass(frozen=True)
 class Theme:
-    """How cards look. Colours are '#rrggbb'; `font` is a family name (Noto CJK covers CJK)."""
+    """How cards and subtitles look. Colours are '#rrggbb'; `font` is a family name (Noto CJK
+    covers CJK). `subtitle_font` None means the cards' font; `subtitle_size` is the subtitles'
+    font size in percent of the picture height."""
 
     font: str = "Noto Sans CJK SC"
     background: str = "#000000"
@@ -278,6 +291,11 @@ class Theme:
     accent_color: str = "#d4a53c"
     logo: Path | None = None
     background_image: Path | None = None
+    subtitle_font: str | None = None
+    subtitle_size: float = 5.5
+    subtitle_color: str = "#ffffff"
+    subtitle_outline: SubtitleOutline = SubtitleOutline.NORMAL
+    subtitle_shadow: bool = True
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from player.core.model import (
     PlaylistError,
     Problem,
     Severity,
+    SubtitleOutline,
     Theme,
     format_duration,
 )
@@ -57,6 +58,15 @@ COLOR = r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})"
 _TEXT = {"$ref": "#/$defs/text"}
 _DURATION = {"$ref": "#/$defs/duration"}
 _PATH = {"type": "string", "minLength": 1}
+LANGUAGE = r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*"
+_TRACK = {
+    "oneOf": [
+        {"type": "string", "pattern": f"^{LANGUAGE}$"},
+        {"type": "integer", "minimum": 1},
+    ]
+}
+SUBTITLE_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
+OUTLINE = {o.value: o for o in SubtitleOutline}
 
 
 def _obj(props: dict, required: list[str] | None = None, desc: str = "") -> dict:
@@ -123,8 +133,30 @@ SCHEMA: dict[str, Any] = {
                 "accent_color": {"type": "string", "pattern": f"^{COLOR}$"},
                 "logo": _PATH,
                 "background_image": _PATH,
+                "subtitle_font": {
+                    "type": "string",
+                    "description": "Font family of the subtitles (default: 'font').",
+                },
+                "subtitle_size": {
+                    "type": "number",
+                    "minimum": 2,
+                    "maximum": 12,
+                    "default": 5.5,
+                    "description": "Subtitle font size in percent of the picture height.",
+                },
+                "subtitle_color": {"type": "string", "pattern": f"^{COLOR}$", "default": "#ffffff"},
+                "subtitle_outline": {
+                    "enum": list(OUTLINE),
+                    "default": "normal",
+                    "description": "Dark outline around the subtitle letters.",
+                },
+                "subtitle_shadow": {
+                    "type": "boolean",
+                    "default": True,
+                    "description": "A soft drop shadow under the subtitles.",
+                },
             },
-            desc="How cards look.",
+            desc="How cards and subtitles look.",
         ),
         "items": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/item"}},
     },
@@ -134,7 +166,7 @@ SCHEMA: dict[str, Any] = {
                 {"type": "string", "minLength": 1},
                 {
                     "type": "object",
-                    "propertyNames": {"pattern": r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"},
+                    "propertyNames": {"pattern": f"^{LANGUAGE}$"},
                     "additionalProperties": {"type": "string"},
                     "minProperties": 1,
                 },
@@ -159,7 +191,22 @@ SCHEMA: dict[str, Any] = {
                         "country": _TEXT,
                         "language": {"type": "string"},
                         "runtime": _DURATION,
-                        "subtitles": {**_PATH, "description": "An .srt file."},
+                        "subtitles": {
+                            **_PATH,
+                            "pattern": r"\.([sS][rR][tT]|[aA][sS][sS]|[sS][sS][aA]|[vV][tT][tT])$",
+                            "description": "A subtitle file beside the film: .srt, .ass/.ssa "
+                            "or .vtt, in any encoding (found by the check).",
+                        },
+                        "subtitle_track": {
+                            **_TRACK,
+                            "description": "Show the film's own subtitle track in this "
+                            "language (e.g. fr) or at this position (1 = the first).",
+                        },
+                        "audio_track": {
+                            **_TRACK,
+                            "description": "Play the film's audio track in this language (e.g. "
+                            "zh) or at this position (1 = the first).",
+                        },
                         "in": _DURATION,
                         "out": _DURATION,
                         "fade_out": {
@@ -395,6 +442,14 @@ class _Loader:
             accent_color=r.string(m, "accent_color", pattern=COLOR, hint=hint) or base.accent_color,
             logo=r.path(m, "logo", self.base),
             background_image=r.path(m, "background_image", self.base),
+            subtitle_font=r.string(m, "subtitle_font") or None,
+            subtitle_size=float(
+                r.number(m, "subtitle_size", minimum=2, maximum=12) or base.subtitle_size
+            ),
+            subtitle_color=r.string(m, "subtitle_color", pattern=COLOR, hint=hint)
+            or base.subtitle_color,
+            subtitle_outline=r.choice(m, "subtitle_outline", OUTLINE) or base.subtitle_outline,
+            subtitle_shadow=_default(r.boolean(m, "subtitle_shadow"), base.subtitle_shadow),
         )
 
     def _items(self, root: MapNode, defaults: Defaults) -> list[Item]:
@@ -507,7 +562,9 @@ class _Loader:
             country=r.text(node, "country"),
             language=r.string(node, "language"),
             runtime_ms=runtime,
-            subtitles=r.path(node, "subtitles", self.base),
+            subtitles=self._subtitles(node),
+            subtitle_track=self._track(node, "subtitle_track"),
+            audio_track=self._track(node, "audio_track"),
             in_ms=in_ms or 0,
             out_ms=out_ms,
             gain_db=float(gain or 0.0),
@@ -517,6 +574,35 @@ class _Loader:
             notes=r.text(node, "notes"),
             location=node.location,
         )
+
+    def _subtitles(self, node: MapNode) -> Path | None:
+        path = self.read.path(node, "subtitles", self.base)
+        if path is not None and path.suffix.lower() not in SUBTITLE_SUFFIXES:
+            self.read.error(
+                f"'subtitles': '{path.name}' is not a subtitle file Screening Night reads — "
+                "use .srt, .ass/.ssa or .vtt (ffmpeg -i in.sub out.srt converts most others)",
+                node.entries["subtitles"].location,
+            )
+            return None
+        return path
+
+    def _track(self, node: MapNode, key: str) -> str | int | None:
+        """A track chosen by language ('fr') or by 1-based position."""
+        value = node.entries.get(key)
+        if value is None:
+            return None
+        if isinstance(value, ScalarNode) and isinstance(value.value, str):
+            if re.fullmatch(LANGUAGE, value.value):
+                return value.value
+        elif isinstance(value, ScalarNode) and type(value.value) is int and value.value >= 1:
+            return value.value
+        what = "subtitle" if key == "subtitle_track" else "audio"
+        self.read.error(
+            f"'{key}' must be a language code (e.g. fr, zh) or the {what} track's position "
+            f"in the file (1 = the first), not {type_name(value)}",
+            value.location,
+        )
+        return None
 
     def _fade_out(
         self, node: MapNode, runtime: int | None, in_ms: int | None, out_ms: int | None
@@ -625,6 +711,10 @@ class _Loader:
         )
 
 
+def _default(value, default):
+    return default if value is None else value
+
+
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:48].strip("-")
@@ -655,14 +745,6 @@ def find_problems(playlist: Playlist) -> list[Problem]:
         if isinstance(item, Film):
             need_file(item.path, "film", loc)
             need_file(item.subtitles, "subtitle file", loc)
-            if item.subtitles is not None and item.subtitles.suffix.lower() != ".srt":
-                problems.append(
-                    Problem(
-                        f"subtitles '{item.subtitles.name}' are not an .srt file",
-                        loc,
-                        Severity.WARNING,
-                    )
-                )
             if item.runtime_ms is not None:
                 for name, value in (("in", item.in_ms), ("out", item.out_ms)):
                     if value and value > item.runtime_ms:

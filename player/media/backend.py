@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from player.core.subtitles import SubtitleStyle
+
 SLOTS = (0, 1)
 
 
@@ -96,6 +98,12 @@ class MediaBackend(Protocol):
         None = no window (headless). Applies to media opened afterwards. Non-blocking."""
         ...
 
+    def set_subtitle_style(self, style: SubtitleStyle) -> None:
+        """How subtitles look (font, size relative to the picture height, colour, outline,
+        shadow) and the night's languages (the hint for a subtitle file's encoding). Applies
+        to media opened afterwards. Non-blocking."""
+        ...
+
     def open(
         self,
         slot: int,
@@ -104,13 +112,29 @@ class MediaBackend(Protocol):
         start_ms: int = 0,
         stop_ms: int | None = None,
         subtitles: Path | None = None,
+        subtitle_track: str | int | None = None,
+        audio_track: str | int | None = None,
         gain_db: float = 0.0,
     ) -> int:
         """Open `path` in `slot` (replacing what was there) and pause it on its first frame at
         `start_ms`; playback will stop by itself at `stop_ms` (None = end of file). `gain_db`
         is the film's fixed gain (trim + loudness matching), positive = louder.
-        Returns a new media id that this media's events carry. Non-blocking: `Ready` or
-        `Failed` follows."""
+        `subtitles` is a subtitle file (.srt, .ass/.ssa, .vtt, any encoding) shown over the
+        picture; else `subtitle_track` shows the file's own subtitle track in that language
+        ('fr') or at that 1-based position, and None shows none. `audio_track` likewise
+        chooses the sound (None: the file's first). A track that is not there is left out
+        (the check reports it); a subtitle file that cannot be read plays the film without.
+        Returns a new media id that this media's events carry. Non-blocking (reads the
+        subtitle file to find its encoding): `Ready` or `Failed` follows, `Ready` once the
+        tracks are chosen."""
+        ...
+
+    def set_subtitles_visible(self, slot: int, on: bool) -> None:
+        """Show or hide the subtitles of the media in `slot` (the operator's switch). Off
+        applies at once (the cue on screen goes), also before `Ready`, and holds until the
+        media is stopped; on again, they come back with the next cue the player reads (libvlc:
+        about a second ahead, so the cue after the next). No-op without subtitles.
+        Non-blocking."""
         ...
 
     def play(self, slot: int) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from player.core.subtitles import SubtitleStyle
 from player.media.backend import Ended, Failed, Post, Ready, Started, TimeChanged
 
 
@@ -52,7 +53,8 @@ class _Deck:
     done: bool = False
     level_db: float = 0.0
     picture: float = 1.0
-    subtitles_on: bool = True
+    has_subtitles: bool = False
+    subtitles_on: bool = False
     since_ms: int = 0  # clock time of the last position update while running
     timer: Any = None
 
@@ -72,6 +74,7 @@ class FakeBackend:
     open_ms: int = 0  # open -> Ready
     tick_ms: int = 250  # position reports while playing
     sound_lead_ms: int = 0
+    subtitle_style: SubtitleStyle = field(default_factory=SubtitleStyle)
     calls: list[tuple] = field(default_factory=list)
     _post: Post | None = None
     _decks: dict[int, _Deck] = field(default_factory=dict)
@@ -84,7 +87,21 @@ class FakeBackend:
     def set_video_window(self, slot: int, handle: int | None) -> None:
         self.calls.append(("window", slot, handle))
 
-    def open(self, slot, path, *, start_ms=0, stop_ms=None, subtitles=None, gain_db=0.0) -> int:
+    def set_subtitle_style(self, style: SubtitleStyle) -> None:
+        self.subtitle_style = style
+
+    def open(
+        self,
+        slot,
+        path,
+        *,
+        start_ms=0,
+        stop_ms=None,
+        subtitles=None,
+        subtitle_track=None,
+        audio_track=None,
+        gain_db=0.0,
+    ) -> int:
         self.stop(slot, record=False)
         self._next_id += 1
         path = Path(path)
@@ -92,6 +109,8 @@ class FakeBackend:
         deck = _Deck(self._next_id, path, script, start_ms, stop_ms, gain_db, subtitles)
         deck.position_ms = start_ms
         deck.level_db = self._levels.get(slot, 0.0)
+        deck.has_subtitles = subtitles is not None or subtitle_track is not None
+        deck.subtitles_on = deck.has_subtitles
         self._decks[slot] = deck
         self.calls.append(("open", slot, path, start_ms, stop_ms, gain_db))
 
@@ -150,9 +169,10 @@ class FakeBackend:
             deck.picture = level
 
     def set_subtitles_visible(self, slot: int, on: bool) -> None:
+        self.calls.append(("subtitles", slot, on))
         deck = self._decks.get(slot)
-        if deck is not None:
-            deck.subtitles_on = on
+        if deck is not None and deck.has_subtitles:
+            deck.subtitles_on = bool(on)
 
     def length_ms(self, slot: int) -> int | None:
         deck = self._decks.get(slot)
@@ -175,6 +195,11 @@ class FakeBackend:
             if deck.playing and not deck.paused and not deck.done:
                 return slot
         return None
+
+    def subtitles_shown(self, slot: int) -> bool | None:
+        """Whether `slot`'s subtitles are on (None: nothing open there)."""
+        deck = self._decks.get(slot)
+        return deck.subtitles_on if deck else None
 
     # -- internals --
 

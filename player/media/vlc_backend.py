@@ -35,9 +35,32 @@ Picture fades go through libvlc's adjust filter, switched on at a fade's first s
 under Xvfb: no dropped or held frame when it comes on mid-film) and set so that luma goes
 linearly from the picture to 0 and chroma to grey. See `adjust_for_level`.
 
+Subtitles and tracks are chosen once the deck is paused, never while it pre-rolls. Measured
+(bench/subtitles.py, PLATFORM.md): a film opened with `:sub-file` whose first cue fell in its
+first second held libvlc's `stop()` for 5.8-5.9 s in half the runs when the player was stopped
+in its first ~0.4 s, as the pre-roll's start-over of the first film does: the subtitle decoder
+had the cue and waited for a video output (libvlc retries 30 times, 200 ms apart) that the
+stop had already taken away, and `stop()` waited for it. The pre-roll thread held the lock of
+every deck meanwhile, so the card stayed up ~4.6 s too long, and a GO on another film waited
+too. So: a film opens with no subtitle track at all (`:sub-language=none` keeps a file's
+default-flagged one off), and when its first pause comes, the pre-roll thread picks the audio
+track and adds the file as a slave (`add_slave`), reporting `Ready` once libvlc has selected it
+(`ESSelected`), or selects the embedded track, which is then read again from the start at play
+(chosen while paused, its first cues had been read and dropped). Added while paused, the cue at
+0 s is shown from GO on (measured: in the first snapshot, 150 ms after GO). A subtitle file is
+read (encoding, structure) on the pre-roll thread before its film starts. Each deck has its own
+lock, so one deck's slow libvlc call never holds up a call on the other.
+Encodings (measured on libvlc 3.0.24 with frame grabs): libvlc reads UTF-8 and UTF-16 with a
+BOM by itself; `:subsdec-encoding` (the only encoding option, of the decoder .srt uses) is right
+for windows-1252, ISO-8859-15, GB18030 and Big5 .srt files; UTF-32, and .ass (libass) and .vtt
+(libvlc's WebVTT) in anything but UTF-8/UTF-16, come out wrong or blank, so those, mixed files
+and .srt files whose structure libvlc misreads are handed over as a clean UTF-8 copy.
+The look: freetype's options per instance (`--freetype-rel-fontsize` = picture height / font
+size; as media options they were ignored).
+
 libvlc is not re-entrant: the event callbacks only copy plain values and call `post` or queue a
 deck for the pre-roll thread; they never call libvlc. The pre-roll thread and the caller's thread
-take `_lock_decks` around every call on a deck's player. One dispatcher per event type
+take the deck's `lock` around every call on its player. One dispatcher per event type
 (python-vlc keeps one callback per type). Always `media_new_path` (a path with ':' given to
 `media_new` is taken for a URL).
 """
@@ -46,9 +69,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import enum
 import logging
 import os
 import queue
+import shutil
 import tempfile
 import threading
 import time
@@ -56,6 +81,8 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from player.core import subtitles as subs
+from player.core.model import SubtitleOutline
 from player.media.backend import (
     SLOTS,
     BackendError,
@@ -93,6 +120,14 @@ _x11_ready = False
 _lock = threading.Lock()
 _live = {"instances": 0, "players": 0}  # made and not yet released, in this process
 _gl_warm = threading.Event()  # a picture was pre-rolled into a window in this process
+OUTLINE_THICKNESS = {  # freetype-outline-thickness's own steps
+    SubtitleOutline.NONE: 0,
+    SubtitleOutline.THIN: 2,
+    SubtitleOutline.NORMAL: 4,
+    SubtitleOutline.THICK: 6,
+}
+SHADOW_OPACITY = 128  # freetype's default shadow, half opaque
+SLAVE_WAIT_S = 3.0  # a subtitle file libvlc has not selected by then is not coming
 
 
 def live_counts() -> dict[str, int]:
@@ -213,6 +248,16 @@ def _install_log(instance, vlc) -> None:
 # ---- decks -----------------------------------------------------------------------------------
 
 
+class _Job(enum.Enum):
+    """What the pre-roll thread does to a deck."""
+
+    START = "start"  # read its subtitle file, then play
+    PAUSE = "pause"  # its picture is up: pause it (the first of the process starts over)
+    REWIND = "rewind"  # no picture: open it again, paused at its start
+    SETTLE = "settle"  # paused: choose its tracks, then Ready
+    SHOWN = "shown"  # its subtitle file is selected (or timed out): Ready
+
+
 @dataclass
 class _Deck:
     media_id: int
@@ -233,7 +278,21 @@ class _Deck:
     bands_db: float = 0.0  # every equalizer band's amplification
     prerolling: bool = False  # playing silently until its first picture is up, then paused
     preroll_queued: bool = False
+    wants_subtitles: bool = False  # opened with a subtitle file
+    subtitles: Path | None = None  # the file libvlc reads (a UTF-8 copy where it must)
+    subtitle_track: str | int | None = None
+    audio_track: str | int | None = None
+    subtitles_on: bool = True
+    spu_id: int | None = None  # libvlc's id of the subtitle track shown, once known
+    settled: bool = False  # tracks chosen (after the first pause)
+    awaiting_subtitles: bool = False  # the subtitle file added, not yet selected by libvlc
+    reread: bool = False  # put back to its start at play (see `play`)
+    lock: threading.RLock = field(default_factory=threading.RLock)  # libvlc calls on it
     refs: list = field(default_factory=list)  # keeps ctypes callbacks alive
+
+    @property
+    def has_subtitles(self) -> bool:
+        return self.wants_subtitles or self.subtitle_track is not None
 
 
 class VlcBackend:
@@ -276,7 +335,8 @@ class VlcBackend:
         self._segments: list[tuple[float, Path]] = []  # (play time, file) of played decks
         self._audio_parts: list[Path] = []  # every segment file made, played or not
         self._levels: dict[int, float] = dict.fromkeys(SLOTS, 0.0)
-        self._lock_decks = threading.RLock()  # the caller's thread vs the pre-roll thread
+        self._style = subs.SubtitleStyle()
+        self._subs_dir: Path | None = None  # UTF-8 copies of subtitle files, removed at close
         self._preroll_queue: queue.SimpleQueue | None = None
         self._release_queue: queue.SimpleQueue | None = None  # decks to stop and release
         self._release_thread: threading.Thread | None = None
@@ -291,13 +351,27 @@ class VlcBackend:
         if handle and self._video:
             init_x11_threads()
 
-    def open(self, slot, path, *, start_ms=0, stop_ms=None, subtitles=None, gain_db=0.0) -> int:
+    def set_subtitle_style(self, style: subs.SubtitleStyle) -> None:
+        self._style = style
+
+    def open(
+        self,
+        slot,
+        path,
+        *,
+        start_ms=0,
+        stop_ms=None,
+        subtitles=None,
+        subtitle_track=None,
+        audio_track=None,
+        gain_db=0.0,
+    ) -> int:
         vlc = self._vlc
         self.stop(slot)
         self._next_id += 1
         media_id = self._next_id
         path = Path(path).absolute()
-        args = [*BASE_ARGS, *self._extra]
+        args = [*BASE_ARGS, *self._extra, *style_args(self._style)]
         window = self._windows.get(slot) if self._video else None
         if not window:
             args.append("--vout=dummy")
@@ -323,7 +397,7 @@ class VlcBackend:
         preroll = self._preroll and bool(window) and audio_file is None
         if not preroll:
             media.add_option(":start-paused")
-        elif self._preroll_queue is None:
+        if self._preroll_queue is None:  # also chooses tracks for decks that do not pre-roll
             self._preroll_queue = queue.SimpleQueue()
             threading.Thread(
                 target=self._preroll_loop,
@@ -332,12 +406,11 @@ class VlcBackend:
                 daemon=True,
             ).start()
         media.add_option(":no-video-title-show")
+        media.add_option(":sub-language=none")  # no track until chosen (see the module doc)
         if start_ms > 0:
             media.add_option(f":start-time={start_ms / 1000:.3f}")
         if stop_ms is not None:
             media.add_option(f":stop-time={stop_ms / 1000:.3f}")
-        if subtitles is not None:
-            media.add_option(f":sub-file={Path(subtitles).absolute()}")
         player.set_media(media)
         if window:
             _attach_window(player, window)
@@ -347,6 +420,9 @@ class VlcBackend:
         deck = _Deck(media_id, slot, path, instance, player, media, equalizer, audio_file)
         deck.start_ms = max(0, int(start_ms))
         deck.prerolling = preroll
+        deck.wants_subtitles = subtitles is not None
+        deck.subtitle_track = None if subtitles is not None else subtitle_track
+        deck.audio_track = audio_track
         self._decks[slot] = deck
         if preroll:  # at the equalizer's floor, -32 dB (volume 0 did not come back to 100 on
             # outputs without a volume control, and a real output may remember it)
@@ -356,16 +432,22 @@ class VlcBackend:
         else:
             self._apply_level(deck, self._levels.get(slot, 0.0))
         self._attach_events(deck)
-        if player.play() == -1:
-            deck.active = False
-            self._emit(Failed(media_id, slot, "libvlc refused to open the file"))
+        if subtitles is not None:  # reading the file to find its encoding takes 10-100 ms
+            self._queue(deck, _Job.START, Path(subtitles).absolute())
+        else:
+            self._start(deck)
         return media_id
+
+    def _start(self, deck: _Deck) -> None:
+        if deck.player.play() == -1:
+            deck.active = False
+            self._emit(Failed(deck.media_id, deck.slot, "libvlc refused to open the file"))
 
     def play(self, slot: int) -> None:
         deck = self._decks.get(slot)
         if deck is None:
             return
-        with self._lock_decks:
+        with deck.lock:
             if deck.played_at is None:
                 deck.played_at = time.monotonic()
                 if deck.audio_file is not None:
@@ -375,13 +457,18 @@ class VlcBackend:
                 self._apply_level(deck, self._levels.get(slot, 0.0))
                 # the sound it made while pre-rolling is gone: from its start again
                 deck.player.set_time(deck.start_ms)
+            elif deck.reread:
+                # an embedded subtitle track chosen while paused: libvlc had read its first
+                # cues already and dropped them (measured: not shown); read them again
+                deck.player.set_time(deck.start_ms)
+            deck.reread = False
             deck.player.audio_set_mute(False)  # also a stream a sound server restored muted
             deck.player.set_pause(0)
 
     def pause(self, slot: int, paused: bool) -> None:
         deck = self._decks.get(slot)
         if deck is not None:
-            with self._lock_decks:
+            with deck.lock:
                 deck.player.set_pause(1 if paused else 0)
 
     def stop(self, slot: int) -> None:
@@ -392,7 +479,7 @@ class VlcBackend:
         deck = self._decks.pop(slot, None)
         if deck is None:
             return
-        with self._lock_decks:
+        with deck.lock:
             deck.active = False  # from here no event of it is posted, no thread touches it
         if self._release_queue is None:
             self._release_queue = queue.SimpleQueue()
@@ -409,7 +496,7 @@ class VlcBackend:
         self._levels[slot] = float(db)
         deck = self._decks.get(slot)
         if deck is not None and not deck.prerolling:
-            with self._lock_decks:
+            with deck.lock:
                 self._apply_level(deck, float(db))
 
     def set_picture_level(self, slot: int, level: float) -> None:
@@ -418,7 +505,7 @@ class VlcBackend:
         if deck is None or not self._video or level == deck.picture:
             return
         options = self._vlc.VideoAdjustOption
-        with self._lock_decks:
+        with deck.lock:
             if not deck.active:
                 return
             deck.picture = level
@@ -431,6 +518,15 @@ class VlcBackend:
             player.video_set_adjust_float(options.Brightness, brightness)
             player.video_set_adjust_float(options.Saturation, saturation)
 
+    def set_subtitles_visible(self, slot: int, on: bool) -> None:
+        deck = self._decks.get(slot)
+        if deck is None or not deck.has_subtitles:
+            return
+        with deck.lock:
+            deck.subtitles_on = bool(on)
+            if deck.active and deck.settled:
+                self._show_subtitles(deck)
+
     def length_ms(self, slot: int) -> int | None:
         deck = self._decks.get(slot)
         if deck is None:
@@ -439,8 +535,10 @@ class VlcBackend:
         return value if value and value > 0 else None
 
     def snapshot(self, slot: int, path: Path) -> bool:
+        """Headless decks too: libvlc's dummy video output keeps the picture, subtitles drawn
+        in (measured: the same cue as in a window)."""
         deck = self._decks.get(slot)
-        if deck is None or not self._video:
+        if deck is None:
             return False
         try:
             return deck.player.video_take_snapshot(0, str(Path(path).absolute()), 0, 0) == 0
@@ -461,6 +559,9 @@ class VlcBackend:
             self._preroll_queue.put(None)
             self._preroll_queue = None
         self.reset_levels()
+        if self._subs_dir is not None:
+            shutil.rmtree(self._subs_dir, ignore_errors=True)
+            self._subs_dir = None
         if self._audio == "file" and self._audio_file is not None:
             join_segments(self._segments, self._audio_file)
             for part in self._audio_parts:
@@ -493,21 +594,143 @@ class VlcBackend:
         if self._post is not None:
             self._post(event)
 
-    def _queue_preroll_pause(self, deck: _Deck, *, rewind: bool) -> None:
-        """From a libvlc callback: have the pre-roll thread pause `deck` (never libvlc here)."""
+    def _queue(self, deck: _Deck, job: _Job, subtitles: Path | None = None) -> None:
+        """Hand `job` on `deck` to the pre-roll thread (from a libvlc callback too: never
+        libvlc there)."""
         jobs = self._preroll_queue
-        if deck.preroll_queued or jobs is None:
+        if job in (_Job.PAUSE, _Job.REWIND):
+            if deck.preroll_queued or jobs is None:
+                return
+            deck.preroll_queued = True
+        if jobs is not None:
+            jobs.put((deck, job, subtitles))
+
+    def _settle(self, deck: _Deck) -> None:
+        """The first pause: choose the audio track, add or choose the subtitles, then Ready."""
+        with deck.lock:
+            if not deck.active:
+                return
+            try:
+                tracks = media_tracks(self._vlc, deck.media)
+                if deck.audio_track is not None:
+                    audio = [(i, lang) for kind, i, lang in tracks if kind == TRACK_AUDIO]
+                    pick = subs.pick_track(deck.audio_track, [lang for _, lang in audio])
+                    if pick is None:
+                        log.info("%s: no audio track %r", deck.path.name, deck.audio_track)
+                    else:
+                        deck.player.audio_set_track(audio[pick][0])
+                if deck.subtitle_track is not None:
+                    text = [(i, lang) for kind, i, lang in tracks if kind == TRACK_TEXT]
+                    pick = subs.pick_track(deck.subtitle_track, [lang for _, lang in text])
+                    if pick is None:
+                        log.info("%s: no subtitle track %r", deck.path.name, deck.subtitle_track)
+                        deck.subtitle_track = None
+                    else:
+                        deck.spu_id = text[pick][0]
+                        deck.reread = deck.played_at is None
+                elif deck.subtitles is not None:
+                    # Ready once libvlc has selected it (`ESSelected`): hidden, or toggled,
+                    # only then does it stay so. A file libvlc cannot open: Ready anyway.
+                    deck.awaiting_subtitles = True
+                    slave = self._vlc.MediaSlaveType.subtitle
+                    deck.player.add_slave(slave, deck.subtitles.as_uri(), True)
+                    later = threading.Timer(SLAVE_WAIT_S, self._queue, (deck, _Job.SHOWN))
+                    later.daemon = True
+                    later.start()
+                    return
+                deck.settled = True
+                if deck.spu_id is not None:
+                    self._show_subtitles(deck)
+            except Exception:  # a film plays without its chosen tracks rather than not at all
+                log.exception("choosing the tracks of %s failed", deck.path)
+        self._emit(Ready(deck.media_id, deck.slot))
+
+    def _shown(self, deck: _Deck) -> None:
+        """The subtitle file is selected (or never will be): apply the switch, then Ready."""
+        with deck.lock:
+            if not deck.active or not deck.awaiting_subtitles:
+                return
+            deck.awaiting_subtitles = False
+            deck.settled = True
+            try:
+                self._show_subtitles(deck)
+            except Exception:
+                log.exception("showing the subtitles of %s failed", deck.path)
+        self._emit(Ready(deck.media_id, deck.slot))
+
+    def _show_subtitles(self, deck: _Deck) -> None:
+        """Apply `deck.subtitles_on` (the deck's lock held, settled)."""
+        player = deck.player
+        if not deck.subtitles_on:
+            current = player.video_get_spu()
+            if deck.spu_id is None and current is not None and current >= 0:
+                deck.spu_id = current
+            player.video_set_spu(-1)
             return
-        deck.preroll_queued = True
-        jobs.put((deck, rewind))
+        if deck.spu_id is None:  # the subtitle file: libvlc lists it after the film's own
+            ids = [i for i, _name in player.video_get_spu_description() or () if i >= 0]
+            deck.spu_id = ids[-1] if ids else None
+        if deck.spu_id is not None:
+            player.video_set_spu(deck.spu_id)
+
+    def _start_with(self, deck: _Deck, subtitles: Path) -> None:
+        """Start a deck whose subtitle file is first read (encoding, structure)."""
+        sub_file, encoding = self._subtitle_input(subtitles, deck.media_id)
+        with deck.lock:
+            if not deck.active:
+                return
+            deck.subtitles = sub_file
+            if encoding:
+                deck.media.add_option(f":subsdec-encoding={encoding}")
+            self._start(deck)
+
+    def _subtitle_input(self, path: Path, media_id: int) -> tuple[Path | None, str | None]:
+        """(the file libvlc is to read, its `subsdec-encoding`) for the subtitle file `path`:
+        the file itself where libvlc reads it right, else a clean UTF-8 copy (see the module
+        doc). (None, None) when it cannot be read: the film plays without subtitles."""
+        try:
+            data = path.read_bytes() if path.stat().st_size <= subs.MAX_BYTES else None
+            if data is None:
+                raise subs.SubtitleError(path, "too large for subtitles")
+            parsed = subs.parse_bytes(data, path, self._style.languages)
+        except (OSError, subs.SubtitleError) as exc:
+            log.warning("subtitles %s left out: %s", path, exc)
+            return None, None
+        detected = parsed.detected
+        srt = parsed.format is subs.SubtitleFormat.SRT
+        legacy = detected.codec not in ("utf_8", "ascii", "utf_16", "utf_32")
+        if srt and not parsed.issues and detected.mixed_line is None:
+            if legacy:
+                return path, detected.name
+            if detected.codec != "utf_32":
+                return path, "UTF-8"
+        if not srt and not legacy and detected.codec != "utf_32" and detected.mixed_line is None:
+            return path, None  # libass and WebVTT read UTF-8 and UTF-16 (BOM) themselves
+        text = subs.srt_text(parsed.cues) if srt else subs.decode(data, detected)
+        if self._subs_dir is None:
+            self._subs_dir = Path(tempfile.mkdtemp(prefix="screening-night-subtitles-"))
+        copy = self._subs_dir / str(media_id) / path.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(text, encoding="utf-8")
+        return copy, "UTF-8"
 
     def _preroll_loop(self, jobs: queue.SimpleQueue) -> None:
         while True:
             job = jobs.get()
             if job is None:
                 return
-            deck, rewind = job
-            with self._lock_decks:
+            deck, kind, subtitles = job
+            if kind is _Job.SETTLE:
+                self._settle(deck)
+                continue
+            if kind is _Job.START:
+                self._start_with(deck, subtitles)
+                continue
+            if kind is _Job.SHOWN:
+                self._shown(deck)
+                continue
+            rewind = kind is _Job.REWIND
+            with deck.lock:
                 if not deck.active or not deck.prerolling:
                     continue  # stopped, or played already (GO came first)
                 if not rewind and not _gl_warm.is_set():
@@ -536,7 +759,7 @@ class VlcBackend:
         def paused(_event):
             if deck.active and not deck.ready_sent:
                 deck.ready_sent = True
-                self._emit(Ready(deck.media_id, deck.slot))
+                self._queue(deck, _Job.SETTLE)  # Ready once its tracks are chosen
 
         def playing(_event):
             if deck.active and deck.played_at is not None:
@@ -544,14 +767,14 @@ class VlcBackend:
 
         def vout(event):
             if deck.active and deck.prerolling and getattr(event.u, "new_count", 1) > 0:
-                self._queue_preroll_pause(deck, rewind=False)
+                self._queue(deck, _Job.PAUSE)
 
         def time_changed(event):
             if deck.active:
                 deck.last_time_ms = int(event.u.new_time)
                 if deck.prerolling and deck.played_at is None:
                     # the clock runs and still no video output: a film without a picture
-                    self._queue_preroll_pause(deck, rewind=True)
+                    self._queue(deck, _Job.REWIND)
                 if deck.played_at is not None:
                     self._emit(TimeChanged(deck.media_id, deck.slot, deck.last_time_ms))
 
@@ -560,9 +783,15 @@ class VlcBackend:
                 # over before its pre-roll paused it (a sound shorter than ~0.3 s): open it
                 # again, paused at its start, as a film without a picture is
                 deck.preroll_queued = False
-                self._queue_preroll_pause(deck, rewind=True)
+                self._queue(deck, _Job.REWIND)
             elif deck.active:
                 self._emit(Ended(deck.media_id, deck.slot, deck.last_time_ms))
+
+        def es_selected(event):
+            changed = ctypes.cast(ctypes.byref(event.u), ctypes.POINTER(_EsChanged)).contents
+            if deck.active and deck.awaiting_subtitles and changed.type == TRACK_TEXT:
+                deck.spu_id = int(changed.id)
+                self._queue(deck, _Job.SHOWN)
 
         def error(_event):
             if deck.active:
@@ -575,10 +804,117 @@ class VlcBackend:
             types.MediaPlayerVout: vout,
             types.MediaPlayerEndReached: ended,
             types.MediaPlayerEncounteredError: error,
+            types.MediaPlayerESSelected: es_selected,
         }
         for kind, handler in handlers.items():
             events.event_attach(kind, handler)
         deck.refs.append(handlers)
+
+
+def subtitle_frame(
+    film: Path,
+    subtitles: Path,
+    cue: subs.Cue,
+    out: Path,
+    *,
+    style: subs.SubtitleStyle,
+    timeout_s: float = 20.0,
+) -> bool:
+    """Write to `out` (PNG, the film's own size) the frame of `film` during `cue` of
+    `subtitles`, as the show draws it: the backend's headless deck (libvlc's dummy video
+    output, the subtitle drawn in by its freetype renderer with `style`), the same encoding
+    and track handling. Blocks; False when no such frame could be grabbed."""
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    backend = VlcBackend(video=False, audio="dummy")
+    backend.set_event_sink(events.put)
+    backend.set_subtitle_style(style)
+    at_ms = cue.start_ms + min(500, max(0, cue.end_ms - cue.start_ms) // 2)
+    deadline = time.monotonic() + timeout_s
+
+    def wait_for(kind, media_id: int, until=lambda _e: True):
+        while time.monotonic() < deadline:
+            try:
+                event = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if isinstance(event, Failed | Ended) and event.media_id == media_id:
+                return None
+            if isinstance(event, kind) and event.media_id == media_id and until(event):
+                return event
+        return None
+
+    try:
+        media_id = backend.open(0, film, start_ms=max(0, at_ms - 1_000), subtitles=subtitles)
+        if wait_for(Ready, media_id) is None:
+            return False
+        backend.play(0)
+        if wait_for(TimeChanged, media_id, lambda e: e.time_ms >= at_ms) is None:
+            return False
+        return backend.snapshot(0, Path(out))  # while it plays (a paused one may not give one)
+    finally:
+        backend.close()
+
+
+def style_args(style: subs.SubtitleStyle) -> list[str]:
+    """libvlc instance options drawing subtitles in `style` (freetype reads them when a video
+    output starts). The size is the picture height divided by `--freetype-rel-fontsize`."""
+    color = int(style.color.lstrip("#"), 16) if len(style.color) == 7 else 0xFFFFFF
+    return [
+        f"--freetype-font={style.font}",
+        f"--freetype-rel-fontsize={max(1, round(100 / max(1.0, style.size_pct)))}",
+        f"--freetype-color={color}",
+        f"--freetype-outline-thickness={OUTLINE_THICKNESS[style.outline]}",
+        f"--freetype-shadow-opacity={SHADOW_OPACITY if style.shadow else 0}",
+    ]
+
+
+TRACK_AUDIO, TRACK_VIDEO, TRACK_TEXT = 0, 1, 2  # libvlc_track_type_t
+
+
+class _EsChanged(ctypes.Structure):
+    """The event union's media_player_es_changed (python-vlc's own union lacks it)."""
+
+    _fields_ = [("type", ctypes.c_int), ("id", ctypes.c_int)]
+
+
+class _MediaTrack(ctypes.Structure):
+    """libvlc_media_track_t. python-vlc's own MediaTrack lays the audio/video/subtitle union
+    out as three fields, so its language pointer is read from the wrong place (it crashed)."""
+
+    _fields_ = [
+        ("codec", ctypes.c_uint32),
+        ("original_fourcc", ctypes.c_uint32),
+        ("id", ctypes.c_int),
+        ("type", ctypes.c_int),
+        ("profile", ctypes.c_int),
+        ("level", ctypes.c_int),
+        ("details", ctypes.c_void_p),  # the union of three pointers
+        ("bitrate", ctypes.c_uint),
+        ("language", ctypes.c_char_p),
+        ("description", ctypes.c_char_p),
+    ]
+
+
+def media_tracks(vlc, media) -> list[tuple[int, int, str | None]]:
+    """(type, libvlc id, language tag as the file has it) of the media's tracks, in the
+    file's order; empty until the media has been opened."""
+    get = vlc.dll.libvlc_media_tracks_get
+    get.restype = ctypes.c_uint
+    get.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.POINTER(ctypes.POINTER(_MediaTrack)))]
+    release = vlc.dll.libvlc_media_tracks_release
+    release.argtypes = [ctypes.POINTER(ctypes.POINTER(_MediaTrack)), ctypes.c_uint]
+    array = ctypes.POINTER(ctypes.POINTER(_MediaTrack))()
+    count = get(media._as_parameter_, ctypes.byref(array))
+    try:
+        out = []
+        for i in range(count):
+            track = array[i].contents
+            language = track.language.decode("utf-8", "replace") if track.language else None
+            out.append((track.type, track.id, language))
+        return out
+    finally:
+        if count:
+            release(array, count)
 
 
 def adjust_for_level(level: float) -> tuple[float, float, float]:

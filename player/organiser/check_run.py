@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from player.core import check
+from player.core import check, subtitles
 from player.core.check import CheckProblem, status_of
 from player.core.media_info import DeepResult, Loudness, MediaInfo
 from player.core.model import Film, Playlist
@@ -38,6 +38,30 @@ MEDIA_SUFFIXES = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class SubtitleSummary:
+    """The film's subtitle file as the check read it: `encoding` says how ('windows-1252,
+    French'), `cues` how many it holds (None when it could not be read)."""
+
+    path: Path
+    format: str | None
+    encoding: str | None
+    cues: int | None
+
+    def describe(self) -> str:
+        if self.encoding is None:
+            return f"{self.path.name} — unreadable"
+        return f"{self.path.name} — {self.encoding}, {self.cues} cue{'s' * (self.cues != 1)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "format": self.format,
+            "encoding": self.encoding,
+            "cues": self.cues,
+        }
+
+
 @dataclass
 class CheckItem:
     """One checked file: `status` is 'ok', 'warning' or 'error' (worst problem). `path` is the
@@ -51,6 +75,7 @@ class CheckItem:
     media: MediaInfo | None = None
     loudness: Loudness | None = None
     film: Film | None = field(default=None, repr=False)
+    subtitles: SubtitleSummary | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,6 +85,7 @@ class CheckItem:
             "problems": [p.to_json() for p in self.problems],
             "media": self.media.to_json() if self.media else None,
             "loudness": self.loudness.to_json() if self.loudness else None,
+            "subtitles": self.subtitles.to_json() if self.subtitles else None,
         }
 
 
@@ -94,6 +120,7 @@ class _Entry:
     title: str
     film: Film | None = None
     loudness_target: float | None = None  # the playlist's defaults.loudness_target
+    languages: tuple[str, ...] = ()  # the night's: hints for subtitle encodings
 
     @property
     def key(self) -> Path:
@@ -182,6 +209,7 @@ def _playlist_entries(playlist: Playlist) -> list[_Entry]:
             film.title.first(playlist.languages) or film.path.name,
             film,
             playlist.defaults.loudness_target,
+            playlist.languages,
         )
         for film in playlist.films()
     ]
@@ -311,9 +339,11 @@ def _judge(
                     gain_db=entry.film.gain_db if entry.film else 0.0,
                 )
                 loudness = deep.loudness
+    subtitles = None
     if entry.film is not None:
         problems += check.check_film(entry.film, info)
-        problems += _check_subtitles(entry.film, info)
+        found, subtitles = _check_subtitles(entry.film, info, entry.languages)
+        problems += found
     return CheckItem(
         path=entry.path,
         title=entry.title,
@@ -322,21 +352,29 @@ def _judge(
         media=info,
         loudness=loudness,
         film=entry.film,
+        subtitles=subtitles,
     )
 
 
-def _check_subtitles(film: Film, info: MediaInfo | None) -> list[CheckProblem]:
-    if film.subtitles is None:
-        return []
+def _check_subtitles(
+    film: Film, info: MediaInfo | None, languages: tuple[str, ...]
+) -> tuple[list[CheckProblem], SubtitleSummary | None]:
+    """The film's subtitle file (its encoding, cues, what a subtitler would fix) and its
+    chosen tracks. `languages` (the night's, then the film's) are the encoding hints."""
+    problems = check.check_tracks(film, info)
     path = film.subtitles
+    if path is None:
+        return problems, None
     kind = _kind(path)
     if kind == "missing":
-        return check.check_subtitles(path, None, None, exists=False)
-    data = None
-    if kind == "file":
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = None
-    duration = info.duration_ms if info else None
-    return check.check_subtitles(path, data, duration)
+        return problems + check.check_subtitles(path, None, None, exists=False), None
+    hints = (*languages, film.language) if film.language else languages
+    subs, findings = subtitles.check_file(path, info.duration_ms if info else None, hints)
+    problems += [check.problem(f.rule.value, f.message) for f in findings]
+    summary = SubtitleSummary(
+        path=path,
+        format=subs.format.value if subs else None,
+        encoding=subs.detected.describe() if subs else None,
+        cues=len(subs.cues) if subs else None,
+    )
+    return problems, summary

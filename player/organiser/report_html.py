@@ -84,8 +84,9 @@ def grab_posters(items: list[CheckItem], *, jobs: int | None = None) -> dict[Pat
 
 def _sheet(item: CheckItem) -> list[tuple[str, str]]:
     media = item.media
+    subtitle_file = [("Subtitle file", item.subtitles.describe())] if item.subtitles else []
     if media is None:
-        return []
+        return subtitle_file
     rows = [
         ("Container", media.container),
         ("Duration", clock(media.duration_ms) if media.duration_ms is not None else "unknown"),
@@ -131,6 +132,7 @@ def _sheet(item: CheckItem) -> list[tuple[str, str]]:
                 ", ".join(f"{s.codec} {s.language or ''}".strip() for s in media.subtitles),
             )
         )
+    rows += subtitle_file
     loud = item.loudness
     if loud is not None and loud.integrated_lufs is not None:
         text = f"{loud.integrated_lufs:.1f} LUFS"

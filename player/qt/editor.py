@@ -125,7 +125,8 @@ class Field:
 
 
 class LineField(Field):
-    """Text, number or duration in a QLineEdit. `kind`: text, int, float, duration, path."""
+    """Text, number or duration in a QLineEdit. `kind`: text, int, float, duration, path, or
+    track (a language code, or digits for a track's position)."""
 
     typing = True
 
@@ -145,6 +146,8 @@ class LineField(Field):
             return DELETE
         if self.kind == "duration":
             return duration_value(stripped)
+        if self.kind == "track":
+            return int(stripped) if stripped.isdigit() else stripped
         if self.kind in ("int", "float"):
             try:
                 return int(stripped)
@@ -619,6 +622,19 @@ class EditorWindow(QMainWindow):
             LineField(("defaults", "loudness_target"), "Loudness target", "float", "-23 LUFS"),
             LineField(("defaults", "venue"), "Venue profile", "path", "default"),
             LineField(("theme", "logo"), "Logo", "path"),
+            LineField(("theme", "subtitle_font"), "Subtitle font", placeholder="the cards' font"),
+            LineField(("theme", "subtitle_size"), "Subtitle size", "float", "5.5 % of height"),
+            ChoiceField(
+                ("theme", "subtitle_outline"),
+                "Subtitle outline",
+                [
+                    ("normal (default)", DELETE),
+                    ("none", "none"),
+                    ("thin", "thin"),
+                    ("thick", "thick"),
+                ],
+            ),
+            CheckField(("theme", "subtitle_shadow"), "Subtitle shadow", default=True),
         ]
         film_fields: list[Field] = [
             LineField(("film",), "File", "path"),
@@ -631,7 +647,9 @@ class EditorWindow(QMainWindow):
             LineField(("in",), "In", "duration", "0:00"),
             LineField(("out",), "Out", "duration", "end"),
             LineField(("fade_out",), "Fade out", "duration", "none"),
-            LineField(("subtitles",), "Subtitles", "path", ".srt file"),
+            LineField(("subtitles",), "Subtitles", "path", ".srt, .ass or .vtt file"),
+            LineField(("subtitle_track",), "Subtitle track", "track", "in the film: fr, or 1"),
+            LineField(("audio_track",), "Audio track", "track", "first; or zh, or 2"),
             LineField(("gain_db",), "Gain (dB)", "float", "0"),
             ChoiceField(("follow",), "After it", FOLLOW_CHOICES),
             ChoiceField(

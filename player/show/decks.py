@@ -8,7 +8,6 @@ is the way to a gapless switch). This keeps the books; `player.show.engine` deci
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from player.core.model import Film
 from player.media.backend import SLOTS, BackendEvent, MediaBackend
@@ -48,7 +47,6 @@ class Decks:
         gain_db: float,
         level_db: float,
         keep: set[int],
-        subtitles: Path | None,
     ) -> Deck:
         """Open `film` (from `position_ms` after its in point) in a slot not in `keep`,
         replacing what was there; an empty slot is taken first."""
@@ -62,7 +60,9 @@ class Decks:
             film.path,
             start_ms=start,
             stop_ms=film.out_ms,
-            subtitles=subtitles,
+            subtitles=film.subtitles,
+            subtitle_track=film.subtitle_track,
+            audio_track=film.audio_track,
             gain_db=gain_db,
         )
         deck = Deck(slot, step_index, media_id, start, from_start=position_ms == 0)

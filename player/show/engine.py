@@ -70,6 +70,7 @@ from player.core.sequencer import (
     StopMedia,
     TogglePause,
 )
+from player.core.subtitles import SubtitleStyle
 from player.media.backend import Ended, Failed, MediaBackend, Ready, Started, TimeChanged
 from player.show import asrun, fades, journal, judge
 from player.show.asrun import AsRunEntry
@@ -274,6 +275,7 @@ class ShowEngine:
         self.probing = False
 
         backend.set_event_sink(self._post_backend_event)
+        backend.set_subtitle_style(SubtitleStyle.of(playlist))
         if measurer is not None:
             self._start_measuring(measurer)
         self._emit_status()
@@ -456,6 +458,22 @@ class ShowEngine:
             self._set_faded(*self._faded)
         self._emit_status()
         return None
+
+    def set_subtitles(self, on: bool) -> Refusal | None:
+        """Show or hide the subtitles of the film on screen (each new film starts with them
+        on). Off is at once; on again, they come back with the next cue."""
+        playing = self._playing
+        film = self._film(playing.deck.step_index) if playing is not None else None
+        if film is None or (film.subtitles is None and film.subtitle_track is None):
+            return self._refuse(Action.SUBTITLES, "the film on screen has no subtitles")
+        self._refused = None
+        self._subtitles_on = bool(on)
+        self.backend.set_subtitles_visible(playing.deck.slot, self._subtitles_on)
+        self._emit_status()
+        return None
+
+    def toggle_subtitles(self) -> Refusal | None:
+        return self.set_subtitles(not self._subtitles_on)
 
     def snapshot(self, path: Path) -> bool:
         """The film on screen's current picture as PNG (False when there is none)."""
@@ -734,7 +752,6 @@ class ShowEngine:
             gain_db=self.gain_db_for(film),
             level_db=self._trim_db,
             keep=self._keep_slots(),
-            subtitles=film.subtitles,
         )
 
     def _preload(self, step_index: int) -> None:
@@ -752,6 +769,7 @@ class ShowEngine:
         if deck is self._prestarted:
             self._prestarted = None  # running already: started just before the last film ended
         deck.played = True
+        self._subtitles_on = True
         self.clock.cancel(self._tail_timer)
         self._faded = (0.0, 0.0)
         now = self.clock.now_ms()

@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.core.check import check_subtitles
+from player.core.check import CODES, check_subtitles
 from player.core.model import PlaylistError
 from player.core.venue import Venue, builtin_names, load_venue
 
@@ -73,11 +73,20 @@ def test_builtin_profiles_still_load():
     assert {"default", "hd-projector", "dci-4k"} <= set(builtin_names())
 
 
+SUBTITLE_CODES = {code for code in CODES if code.startswith("subtitles-")}
+
+
+def assert_named(problems) -> None:
+    """Every problem is a subtitle one, and says which file (and line, where it has one)."""
+    for p in problems:
+        assert p.code in SUBTITLE_CODES and p.message.strip()
+        assert p.message.startswith("s.srt") or "s.srt" in p.message
+
+
 @FUZZ
 @given(data=st.binary(max_size=3000), duration=st.none() | st.integers(0, 10**8))
 def test_subtitles_arbitrary_bytes(data, duration):
-    problems = check_subtitles(Path("/tmp/s.srt"), data, duration)
-    assert all(p.code == "subtitles-unreadable" for p in problems)
+    assert_named(check_subtitles(Path("/tmp/s.srt"), data, duration))
 
 
 srt_lines = st.lists(
@@ -95,15 +104,14 @@ srt_lines = st.lists(
 @given(lines=srt_lines, duration=st.none() | st.integers(0, 10**7))
 def test_subtitles_srt_like_text(lines, duration):
     data = "\n".join(lines).encode("utf-8")
-    problems = check_subtitles(Path("/tmp/s.srt"), data, duration)
-    assert all(p.code == "subtitles-unreadable" and p.message for p in problems)
+    assert_named(check_subtitles(Path("/tmp/s.srt"), data, duration))
 
 
 def test_subtitle_edge_cases():
     srt = b"1\n00:00:01,000 --> 00:00:02,000\nBonjour\n"
     assert check_subtitles(Path("a.srt"), srt, 5_000) == []
     assert check_subtitles(Path("a.srt"), b"\xef\xbb\xbf" + srt, 5_000) == []
-    assert check_subtitles(Path("a.srt"), srt.decode().encode("utf-16"), 5_000)
+    assert check_subtitles(Path("a.srt"), srt.decode().encode("utf-16"), 5_000) == []  # BOM
     assert check_subtitles(Path("a.srt"), srt, 500)  # runs past the film
     assert check_subtitles(Path("a.srt"), b"", 5_000)
     assert check_subtitles(Path("a.srt"), None, 5_000)
