@@ -35,7 +35,6 @@ from player.organiser.prepare import (
     STATE_NAME,
     Fix,
     plan_film,
-    subtitle_text,
 )
 from support.synth import make_clip, make_interlaced_clip, make_vfr_clip, truncate
 
@@ -124,7 +123,7 @@ def test_every_copy_passes_the_rooms_check(prepared):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "7 film(s) for hd-projector: 6 copy(ies) made" in result.stdout  # 8 items, 7 files
     assert "1 needed nothing, 0 keep their original" in result.stdout
-    assert "tape.fr.srt: cp1252 converted to UTF-8" in result.stdout
+    assert "tape.fr.srt: windows-1252 converted to UTF-8" in result.stdout
     report = check_run.check_targets([out / "night.yaml"], venue=HD, deep=True, use_cache=False)
     fixed = {"resolution-over-venue", "interlaced", "variable-frame-rate", "loudness-out-of-range"}
     fixed |= {"true-peak-over", "subtitles-unreadable"}
@@ -459,15 +458,6 @@ def test_plan_nothing_to_do_and_nothing_to_be_done():
 
 
 # ----------------------------------------------------------------------- small parts
-
-
-def test_subtitle_encodings():
-    text = "1\n00:00:00,000 --> 00:00:01,000\nL'été à Noël, déjà ça, élève\n"
-    assert subtitle_text(text.encode("cp1252"), ("fr",)) == (text, "cp1252")
-    assert subtitle_text(text.encode("utf-16"))[0] == text
-    assert subtitle_text("\ufeff".encode() + text.encode())[1] == "utf-8-sig"
-    chinese = "1\n00:00:00,000 --> 00:00:01,000\n我们明天去北京看电影，好吗？这部电影非常好看。\n"
-    assert subtitle_text(chinese.encode("gb18030"), ("zh",)) == (chinese, "gb18030")
 
 
 def test_ffmpeg_progress_blocks():

@@ -14,7 +14,7 @@ What a copy is:
 - sound (when it must change): every audio stream in the room's speaker layout (ITU-R BS.775
   fold-down) at 48 kHz, AAC (24-bit PCM where the room takes no AAC), two-pass loudnorm to the
   night's target under the venue's true-peak ceiling;
-- subtitles: converted to UTF-8 when they are not (`subtitle_text`);
+- subtitles: converted to UTF-8 when they are not (`player.core.subtitles` finds the encoding);
 - trims stay trims: the whole film is copied, the playlist keeps `in`/`out`.
 
 Resumable: each copy is written to `.NAME.part` and renamed only once it has passed the room's
@@ -41,6 +41,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Protocol
 
+from player.core import subtitles
 from player.core.atomic import atomic_write
 from player.core.check import CheckProblem, Severity
 from player.core.media_info import MediaInfo
@@ -120,6 +121,7 @@ DECISIONS: dict[str, tuple[Fix, ...]] = {
     "read-too-slow": (Fix.FRESH_COPY,),
     "no-duration": (Fix.FRESH_COPY,),
     "subtitles-unreadable": (Fix.SUBTITLES_UTF8,),
+    "subtitles-encoding": (Fix.SUBTITLES_UTF8,),
 }
 # What a copy cannot fix, and what to do instead.
 CANNOT_FIX: dict[str, str] = {
@@ -138,6 +140,14 @@ CANNOT_FIX: dict[str, str] = {
     "silent-audio": "get a version whose sound track is not silent",
     "silence-at-head": "trim the silence with 'in', or check the sound routing",
     "black-at-head": "trim the leader with 'in'",
+    "subtitles-empty": "get the subtitle file itself",
+    "subtitles-malformed": "mend the file in a subtitle editor",
+    "subtitles-past-end": "the subtitler's to mend: cues after the film's end",
+    "subtitles-overlap": "the subtitler's to mend: overlapping cues",
+    "subtitles-reading-speed": "the subtitler's to mend: cues too fast to read",
+    "subtitles-line-too-long": "the subtitler's to mend: lines too long for two lines",
+    "subtitle-track-missing": "choose a subtitle track the file has ('subtitle_track')",
+    "audio-track-missing": "choose a sound track the file has ('audio_track')",
 }
 PICTURE_FIXES = frozenset(
     {
@@ -358,56 +368,6 @@ def _fit(display: tuple[int, int], venue: Venue) -> tuple[int, int] | None:
     if scale >= 1.0:
         return None
     return _even((math.floor(width * scale), math.floor(height * scale)))
-
-
-# The legacy encodings subtitle files of a language come in, most common first.
-LEGACY_ENCODINGS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(
-        ("fr", "en", "de", "es", "it", "pt", "nl", "ca", "da", "sv", "no", "fi", "is"),
-        ("cp1252", "iso8859_15"),
-    ),
-    "zh": ("gb18030", "big5"),
-    "ja": ("shift_jis", "euc_jp"),
-    "ko": ("euc_kr",),
-    **dict.fromkeys(("ru", "uk", "bg", "sr", "mk", "be"), ("cp1251",)),
-    **dict.fromkeys(("pl", "cs", "sk", "hu", "ro", "hr", "sl"), ("cp1250",)),
-    "el": ("cp1253",),
-    "tr": ("cp1254",),
-    "he": ("cp1255",),
-    "ar": ("cp1256",),
-    "vi": ("cp1258",),
-}
-
-
-def subtitle_text(data: bytes, languages: tuple[str, ...] = ()) -> tuple[str, str]:
-    """(text, encoding) of a subtitle file's bytes: byte-order marks first, then strict UTF-8,
-    then charset-normalizer, among the legacy encodings of `languages` (the film's and the
-    night's: on a short file an unhinted guess is often another code page) and else among
-    all. Raises ValueError when the encoding cannot be told.
-    (One small function, to hand over to a shared subtitle detector when there is one.)"""
-    from charset_normalizer import from_bytes
-
-    boms = (
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-        (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    )
-    for bom, encoding in boms:
-        if data.startswith(bom):
-            return data.decode(encoding), encoding
-    with contextlib.suppress(UnicodeDecodeError):
-        return data.decode("utf-8"), "utf-8"
-    hinted = [e for lang in languages for e in LEGACY_ENCODINGS.get(lang.split("-")[0], ())]
-    best = None
-    if hinted:
-        best = from_bytes(data, cp_isolation=list(dict.fromkeys(hinted)), threshold=0.5).best()
-    if best is None:
-        best = from_bytes(data).best()
-    if best is None:
-        raise ValueError("its text encoding cannot be told (is it a subtitle file?)")
-    return str(best), best.encoding
 
 
 # ------------------------------------------------------------------------------- running
@@ -770,26 +730,26 @@ def _convert_subtitles(
         source = Path(os.path.abspath(film.subtitles)) if film.subtitles else None
         if source is None or source in out or not source.is_file():
             continue
-        # 'film.fr.srt' says its language; else the film's and the night's languages
-        named = Path(source.stem).suffix.lstrip(".").lower()
-        hints = tuple(filter(None, (named, film.language, *playlist.languages)))
+        # the film's and the night's languages hint at it ('film.fr.srt' says its own)
+        hints = tuple(filter(None, (film.language, *playlist.languages)))
         try:
             data = source.read_bytes()
-            text, encoding = subtitle_text(data, hints)
-        except (OSError, ValueError) as exc:
+            detected = subtitles.detect_encoding(data, hints, path=source)
+        except (OSError, subtitles.SubtitleError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
             notes.append((Path(os.path.abspath(film.path)), f"subtitles {source.name}: {reason}"))
             continue
-        if encoding == "utf-8" and not copy_all:
+        utf8 = detected.codec == "utf_8" and detected.mixed_line is None
+        if utf8 and not copy_all:
             continue
         name = safe_file_name(source.name, "subtitles", strict=False, limit=None)
         target = folder / _free_name(name, taken)
-        payload = data if encoding == "utf-8" else text.encode("utf-8")
+        payload = data if utf8 else subtitles.decode(data, detected).encode("utf-8")
         if not target.is_file() or target.read_bytes() != payload:
             atomic_write(target, payload)
         out[source] = target
-        if encoding != "utf-8":
-            converted.append((source, target, encoding))
+        if not utf8:
+            converted.append((source, target, detected.name))
     return out, notes, converted
 
 
