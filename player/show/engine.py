@@ -236,6 +236,7 @@ class ShowEngine:
         self._closed = False
         self._queue: deque = deque()
         self._busy = False
+        self._stops: list[tuple[int, int]] = []  # (slot, media id) to stop after a batch
         self._recoveries: list = []
         self._refused: Refusal | None = None
         self._last_go_ms: int | None = None
@@ -576,6 +577,16 @@ class ShowEngine:
             self._busy = False
             self._recoveries.clear()
         self._emit_status()
+        # Films taken off screen are stopped once what replaces them is up (the status above
+        # raised it): stopped first, a player may clear its surface before the card covers it.
+        stops, self._stops = self._stops, []
+        try:
+            for slot, media_id in stops:
+                deck = self._decks.by_slot.get(slot)
+                if deck is not None and deck.media_id == media_id:
+                    self._decks.stop(slot)
+        except Exception:
+            self._internal_error("stopping a film", recovering=False)
 
     def _handle(self, event, recovering: bool) -> None:
         try:
@@ -583,19 +594,11 @@ class ShowEngine:
         except Exception:
             self._internal_error(None, recovering)
             return
-        stops: list[tuple[int, int]] = []
         for effect in effects:
             try:
-                self._do(effect, stops)
+                self._do(effect, self._stops)
             except Exception:
                 self._internal_error(effect, recovering)
-        try:
-            for slot, media_id in stops:
-                deck = self._decks.by_slot.get(slot)
-                if deck is not None and deck.media_id == media_id:
-                    self._decks.stop(slot)
-        except Exception:
-            self._internal_error("stopping a film", recovering)
 
     def _internal_error(self, effect, recovering: bool) -> None:
         """Log the exception being handled (raised carrying out `effect`; None: raised by the
