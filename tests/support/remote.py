@@ -154,10 +154,12 @@ class Http:
         self.conn.close()
 
 
-def wait_status(port: int, holds: Callable[[dict], bool], timeout_s: float = 60) -> dict:
+def wait_status(
+    port: int, holds: Callable[[dict], bool], timeout_s: float = 60, token: str = TOKEN
+) -> dict:
     """Follow `/api/events` until a status for which `holds(status)` is true; returns it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout_s)
-    conn.request("GET", "/api/events", headers={"Authorization": f"Bearer {TOKEN}"})
+    conn.request("GET", "/api/events", headers={"Authorization": f"Bearer {token}"})
     response = conn.getresponse()
     assert response.status == 200
     assert response.getheader("Content-Type").startswith("text/event-stream")
