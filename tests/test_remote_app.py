@@ -186,7 +186,7 @@ def test_go_pause_resume_blackout_over_http(app, client, desk):
     assert code == 200 and status["step"] == 2
     log = app.log()
     assert "GO from the remote (HTTP 127.0.0.1)." in log
-    assert "Resume refused: nothing is paused to resume." in log
+    assert "Resume from the remote (HTTP 127.0.0.1) refused: nothing is paused to resume." in log
 
 
 def test_on_start_reaches_the_desk_within_100_ms_of_the_as_run_start(app, desk):

@@ -790,7 +790,7 @@ class OperatorWindow(QMainWindow):
         if refusal is None:
             self.log_message(f"{name} from the remote ({source}).")
         else:
-            self._report(refusal)
+            self.log_message(f"{name} from the remote ({source}) refused: {refusal.reason}.")
 
     def _fill_remote_menu(self) -> None:
         menu = self.remote_menu

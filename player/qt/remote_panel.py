@@ -58,3 +58,10 @@ class RemoteDialog(QDialog):
         form.addRow("Token", self.token)
         form.addRow("OSC", _field(f"UDP port {info.port}, /screening-night/go …"))
         layout.addLayout(form)
+        if "//127.0.0.1:" in info.page_url or "//[::1]:" in info.page_url:
+            local = QLabel(
+                "Only this machine can reach it: start with --remote 0.0.0.0:PORT to let the "
+                "phones of the booth's network in."
+            )
+            local.setWordWrap(True)
+            layout.addWidget(local)

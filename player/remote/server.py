@@ -99,12 +99,16 @@ def _host_only(address: str) -> str:
 
 
 def _shown_host(host: str) -> str:
-    """The host to put in the page's address: a real address for a wildcard bind."""
+    """The host to put in the page's address: for a wildcard bind, this machine's address on
+    the network of its default route (a UDP connect only looks the route up: nothing is sent;
+    192.0.2.1 is a documentation address), else 127.0.0.1."""
     if host in ("0.0.0.0", "::", ""):
-        with contextlib.suppress(OSError):
-            for address in socket.gethostbyname_ex(socket.gethostname())[2]:
-                if not address.startswith("127."):
-                    return address
+        with (
+            contextlib.suppress(OSError),
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe,
+        ):
+            probe.connect(("192.0.2.1", 9))
+            return probe.getsockname()[0]
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
 
@@ -235,7 +239,7 @@ class RemoteServer:
             app, handle_signals=False, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        await web.SockSite(self._runner, tcp, shutdown_timeout=1.0).start()
+        await web.SockSite(self._runner, tcp).start()
         loop = asyncio.get_running_loop()
         self._osc_inbox = asyncio.Queue(maxsize=OSC_BACKLOG)
         self._osc_worker = asyncio.ensure_future(self._osc_serve())
