@@ -129,7 +129,8 @@ def _bind(host: str, port: int) -> tuple[socket.socket, socket.socket]:
         tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         for sock, what in ((tcp, "TCP"), (udp, "UDP")):
             try:
-                sock.bind(address)
+                # the same port for both, also when the system picks it (port 0: tests)
+                sock.bind(address if sock is tcp else (address[0], tcp.getsockname()[1]))
             except OSError as exc:
                 why = "is in use" if exc.errno == 98 else f"cannot be used ({exc.strerror})"
                 raise RemoteError(f"{what} port {port} on {host} {why}") from None

@@ -1100,8 +1100,8 @@ class ShowEngine:
         if stale is not None:
             self._write_entry(i, stale, Outcome.STOPPED, None)
         now = self.clock.now_ms()
-        self._on_air[i] = _Open(now, asrun.iso(self.clock.wall()))
-        self._cue(i, When.START)
+        opened = self._on_air[i] = _Open(now, asrun.iso(self.clock.wall()))
+        self._cue(i, When.START, opened.started_at)
         self.timeline.started(i, self._now_of_day())
         self._completed = None
         self._save_journal()
@@ -1151,8 +1151,9 @@ class ShowEngine:
                 played_ms = max(0, now - opened.started_ms - paused_ms)
         item = step.item
         note = self._notes.pop(i, None)
-        if opened is not None:
-            self._cue(i, When.END)
+        ended_at = asrun.iso(self.clock.wall()) if opened else None
+        if ended_at is not None:
+            self._cue(i, When.END, ended_at)
         entry = AsRunEntry(
             index=i,
             id=step.card.id if step.card is not None else item.id,
@@ -1163,7 +1164,7 @@ class ShowEngine:
             file=str(item.path) if step.kind is StepKind.FILM else None,
             planned_start=self.timeline.planned_iso(i, self.clock.wall().tzinfo),
             started_at=opened.started_at if opened else None,
-            ended_at=asrun.iso(self.clock.wall()) if opened else None,
+            ended_at=ended_at,
             played_ms=played_ms,
             paused_ms=paused_ms,
             outcome=outcome,
@@ -1181,15 +1182,16 @@ class ShowEngine:
         self._records.write(entry)
         return entry
 
-    def _cue(self, i: int, when: When) -> None:
-        """Send step `i`'s show-control messages for `when` (never blocks or raises)."""
+    def _cue(self, i: int, when: When, at: str) -> None:
+        """Send step `i`'s show-control messages for `when`, at wall time `at` (as its as-run
+        line says); never blocks or raises."""
         if self.show_control is None:
             return
         start, end = self.playlist.show_control(self.steps[i])
         messages = start if when is When.START else end
         if not messages:
             return
-        sent = self.show_control.send(when, messages, asrun.iso(self.clock.wall()))
+        sent = self.show_control.send(when, messages, at)
         self._osc_sent.setdefault(i, []).extend(sent)
         failed = next((s for s in sent if s.error), None)
         if failed is not None:
