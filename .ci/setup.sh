@@ -26,13 +26,14 @@ case "$mode" in demo|test) ;; *) die "usage: bash .ci/setup.sh demo|test [pytest
 # xcb platform plugin loads. xvfb + xauth: the tests' virtual screen. pulseaudio-utils
 # (pactl, parec, pacat) and PulseAudio: the tests' private sound server, recorded; PulseAudio
 # only where PipeWire's server is not installed (a desktop's sound is left as it is).
+# chromium + chromium-driver: the remote page's tests in a real browser (headless, selenium).
 packages=(
   python3 python3-venv ffmpeg fonts-noto-cjk
   libvlc5 libvlc-bin vlc-plugin-base vlc-plugin-video-output
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
   libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxcb-xinerama0 libxkbcommon-x11-0
   libx11-xcb1 libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
-  xvfb xauth poppler-utils pulseaudio-utils
+  xvfb xauth poppler-utils pulseaudio-utils chromium chromium-driver
 )
 dpkg-query -W -f='${Status}' pipewire-pulse 2>/dev/null | grep -q "install ok installed" \
   || packages+=(pulseaudio)

@@ -130,3 +130,56 @@ def test_the_resume_offer_reads_the_journal_the_controller_uses(
         assert controller.engine.resume_point is None
         assert not console.resume_bar.isVisibleTo(console)
         assert "Resume offered" not in console.log_view.toPlainText()
+
+
+def test_the_remote_in_the_console_menu_with_its_qr_code(opened, qtbot, tmp_path):
+    import http.client
+    import threading
+
+    from PySide6.QtGui import QImage
+
+    from player.core.model import Card
+    from player.qt.app import start_remote
+    from player.qt.remote_panel import qr_png
+    from player.remote.api import RemoteOptions
+
+    show = opened(night(Card("c", LocalText.of("Hello"), hold=True, duration_ms=None)))
+    server = start_remote(show, RemoteOptions(port=0, token="console-token-1"))
+    try:
+        info = show.console.remote_info
+        assert info.page_url.startswith("http://127.0.0.1:") and info.token == "console-token-1"
+        show.console._fill_remote_menu()
+        texts = [a.text() for a in show.console.remote_menu.actions()]
+        assert texts[:2] == [f"Remote page: {info.page_url}", "Token: console-token-1"]
+        dialog = show.console.show_remote_panel()
+        qtbot.addWidget(dialog)
+        shown = dialog.qr.pixmap().toImage().convertToFormat(QImage.Format.Format_RGB32)
+        wanted = QImage.fromData(qr_png(info.connect_url)).convertToFormat(shown.format())
+        assert shown == wanted and info.connect_url.endswith("/#token=console-token-1")
+        assert dialog.token.text() == "console-token-1"
+
+        answer = {}
+
+        def press_go() -> None:  # from another thread: the GUI thread must answer it
+            conn = http.client.HTTPConnection("127.0.0.1", info.port, timeout=10)
+            conn.request("POST", "/api/go", headers={"Authorization": "Bearer console-token-1"})
+            answer["status"] = conn.getresponse().status
+            conn.close()
+
+        threading.Thread(target=press_go).start()
+        qtbot.waitUntil(lambda: "status" in answer, timeout=10_000)
+        assert answer["status"] == 200 and show.controller.status.step_index == 0
+        log = show.console.log_view.toPlainText()
+        assert "GO from the remote (HTTP 127.0.0.1)." in log
+
+        other = opened(
+            night(Card("d", LocalText.of("Again"), hold=True, duration_ms=None)),
+            journal_path=tmp_path / "other.json",
+            as_run_path=tmp_path / "other.jsonl",
+        )
+        assert start_remote(other, RemoteOptions(port=info.port)) is None  # port in use
+        other.console._fill_remote_menu()
+        note = other.console.remote_menu.actions()[0].text()
+        assert f"TCP port {info.port} on 127.0.0.1 is in use" in note
+    finally:
+        server.stop()

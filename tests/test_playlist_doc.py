@@ -273,3 +273,33 @@ def test_fade_out_added_to_a_film_is_one_new_line(hand):
     assert changed_lines(HAND_WRITTEN, doc.dump()) == ["+        fade_out: 2.5"]
     assert doc.to_playlist().items[1].fade_out_ms == 2_500
     assert [p.message.split(":")[0] for p in doc.problems()] == ["film not found"]
+
+
+SHOW_CONTROL = """\
+version: 1
+title: Night
+osc_out: {host: 192.168.1.50, port: 8000}   # the lighting desk
+defaults:
+  on_start: [/night/step]
+items:
+  - film: a.mp4
+    title: A
+    on_start:
+      - {address: /house/level, args: [0.0]}   # house lights down
+    on_end: [/eos/cue/3/fire]
+"""
+
+
+def test_an_edit_keeps_the_show_control_lines(tmp_path):
+    path = tmp_path / "lights.yaml"
+    path.write_text(SHOW_CONTROL, encoding="utf-8")
+    doc = PlaylistDoc.load(path)
+    UndoStack(doc).push(SetField(("items", 0, "title"), "The film"))
+    doc.save()
+    assert changed_lines(SHOW_CONTROL, path.read_text(encoding="utf-8")) == [
+        "-    title: A",
+        "+    title: The film",
+    ]
+    film = load_playlist(path).items[0]
+    assert [str(m) for m in film.on_start] == ["/house/level 0.0"]
+    assert [m.address for m in film.on_end] == ["/eos/cue/3/fire"]

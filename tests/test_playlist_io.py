@@ -430,3 +430,77 @@ def test_schema_knows_the_subtitle_keys():
     for bad in ({"subtitles": "a.sub"}, {"audio_track": 0}, {"subtitle_track": "?"}):
         night = {**good, "items": [{**film, **bad}]}
         assert list(validator.iter_errors(night)), bad
+
+
+SHOW_CONTROL = """\
+    version: 1
+    title: x
+    osc_out: {host: 192.168.1.50, port: 8000}
+    defaults:
+      on_start: [/show/step]
+    items:
+      - film: a.mp4
+        title_card: {text: A, seconds: 3, on_start: [{address: /lights/house, args: [0.5]}]}
+        on_start:
+          - /lights/down
+          - {address: /eos/cue/1/fire, args: [1, 2.5, "go", true]}
+        on_end: []
+      - intermission: {minutes: 10, on_end: [{address: /lights/house, args: [1.0]}]}
+"""
+
+
+def test_show_control_keys_load(tmp_path):
+    from player.core.model import OscMessage
+
+    pl = load_playlist(write(tmp_path, SHOW_CONTROL))
+    assert (pl.osc_out.host, pl.osc_out.port) == ("192.168.1.50", 8000)
+    lists = [pl.show_control(step) for step in steps(pl)]
+    assert lists == [
+        ((OscMessage("/lights/house", (0.5,)),), ()),
+        ((OscMessage("/lights/down"), OscMessage("/eos/cue/1/fire", (1, 2.5, "go", True))), ()),
+        ((OscMessage("/show/step"),), (OscMessage("/lights/house", (1.0,)),)),
+    ]
+    assert isinstance(lists[1][0][1].args[0], int) and lists[1][0][1].args[3] is True
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "column", "fragment"),
+    [
+        (
+            ("port: 8000", "prot: 8000"),
+            3,
+            31,
+            "unknown key 'prot' in 'osc_out' — did you mean 'port'",
+        ),
+        (("port: 8000", "port: 70000"), 3, 37, "'port' must be at most 65535"),
+        (("on_start: [/show", "on_strat: [/show"), 5, 3, "did you mean 'on_start'"),
+        (("- /lights/down", "- lights down"), 10, 9, "'lights down' is not an OSC address"),
+        (("args: [1, 2.5", "args: [3000000000, 2.5"), 11, 43, "does not fit an OSC integer"),
+        (("address: /eos", "adress: /eos"), 11, 10, "did you mean 'address'"),
+        (("[0.5]", "[[0.5]]"), 8, 82, "an OSC argument must be a number, text or true/false"),
+        (
+            ("    osc_out: {host: 192.168.1.50, port: 8000}\n", ""),
+            4,
+            3,
+            "does not say where to send",
+        ),
+    ],
+)
+def test_show_control_mistakes_are_located(tmp_path, edit, line, column, fragment):
+    with pytest.raises(PlaylistError) as caught:
+        load_playlist(write(tmp_path, SHOW_CONTROL.replace(*edit)))
+    found = [(p.location.line, p.location.column, p.message) for p in caught.value.problems]
+    assert any(fragment in m for _, _, m in found), found
+    assert [(ln, col) for ln, col, m in found if fragment in m] == [(line, column)]
+
+
+def test_schema_knows_show_control():
+    import yaml
+
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(playlist_io.SCHEMA)
+    night = yaml.safe_load(textwrap.dedent(SHOW_CONTROL))
+    assert list(validator.iter_errors(night)) == []
+    night["items"][0]["on_start"].append("no address")
+    night["osc_out"]["port"] = 0
+    assert len(list(validator.iter_errors(night))) == 2

@@ -98,3 +98,18 @@ def test_run_without_any_display_says_so(playlist):
     result = run_cli("run", str(playlist), "--quit-after", "500", env=env)
     assert result.returncode == 2
     assert "no display found" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--remote", "99999"], "port 99999 is not between 1 and 65535"),
+        (["--remote", "host:port"], "'host:port' is not [HOST:]PORT"),
+        (["--remote-token", "long-enough-token"], "--remote-token and --remote-allow need"),
+        (["--remote", "8000", "--remote-token", "short"], "at least 8 characters"),
+    ],
+)
+def test_run_refuses_bad_remote_options_in_one_sentence(playlist, args, expected):
+    result = run_cli("run", str(playlist), *args, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert result.returncode == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr

@@ -172,6 +172,34 @@ class LocalText:
         return self.first()
 
 
+OscArg = int | float | str | bool
+OSC_INT_RANGE = (-(2**31), 2**31 - 1)  # an OSC int is 32 bits; larger numbers go as floats
+
+
+@dataclass(frozen=True)
+class OscMessage:
+    """One OSC message the show sends (show control): an address such as '/eos/cue/1/fire'
+    and its arguments (32-bit ints, floats, strings, true/false)."""
+
+    address: str
+    args: tuple[OscArg, ...] = ()
+    location: Location = field(default_factory=Location, compare=False)
+
+    def __str__(self) -> str:
+        return " ".join(
+            [self.address, *(repr(a) if isinstance(a, str) else str(a) for a in self.args)]
+        )
+
+
+@dataclass(frozen=True)
+class OscTarget:
+    """Where show control sends its OSC messages: a host (name or address) and a UDP port."""
+
+    host: str
+    port: int
+    location: Location = field(default_factory=Location, compare=False)
+
+
 @dataclass(frozen=True)
 class Card:
     """A card shown on the projector: free text, a film's replacement title card, or a
@@ -183,6 +211,8 @@ class Card:
     hold: bool = False
     background: Path | None = None
     notes: LocalText | None = None
+    on_start: tuple[OscMessage, ...] | None = None  # None: the night's defaults
+    on_end: tuple[OscMessage, ...] | None = None
     location: Location = field(default_factory=Location, compare=False)
 
     kind = StepKind.CARD
@@ -202,6 +232,8 @@ class Intermission:
     background: Path | None = None
     follow: Follow | None = None
     notes: LocalText | None = None
+    on_start: tuple[OscMessage, ...] | None = None  # None: the night's defaults
+    on_end: tuple[OscMessage, ...] | None = None
     location: Location = field(default_factory=Location, compare=False)
 
     kind = StepKind.INTERMISSION
@@ -239,6 +271,8 @@ class Film:
     follow: Follow | None = None
     title_card: bool | Card | None = None
     notes: LocalText | None = None
+    on_start: tuple[OscMessage, ...] | None = None  # None: the night's defaults
+    on_end: tuple[OscMessage, ...] | None = None
     location: Location = field(default_factory=Location, compare=False)
 
     kind = StepKind.FILM
@@ -270,6 +304,9 @@ class Defaults:
     follow: Follow = Follow.AUTO
     loudness_target: float | None = None
     venue: str | None = None
+    # Show control: sent as every step that has no list of its own starts / ends.
+    on_start: tuple[OscMessage, ...] = ()
+    on_end: tuple[OscMessage, ...] = ()
 
 
 class SubtitleOutline(enum.Enum):
@@ -311,6 +348,7 @@ class Playlist:
     notes: LocalText | None = None
     defaults: Defaults = field(default_factory=Defaults)
     theme: Theme = field(default_factory=Theme)
+    osc_out: OscTarget | None = None  # show control: where on_start / on_end messages go
 
     @property
     def folder(self) -> Path:
@@ -324,6 +362,14 @@ class Playlist:
         if isinstance(item, Card):
             return Follow.HOLD if item.hold else Follow.AUTO
         return item.follow or self.defaults.follow
+
+    def show_control(self, step: Step) -> tuple[tuple[OscMessage, ...], tuple[OscMessage, ...]]:
+        """The OSC messages sent as `step` starts and as it ends: its own lists, else the
+        night's defaults (an empty list of its own sends nothing)."""
+        own = step.own
+        start = self.defaults.on_start if own.on_start is None else own.on_start
+        end = self.defaults.on_end if own.on_end is None else own.on_end
+        return start, end
 
     def title_card_for(self, film: Film) -> Card | None:
         """The card shown before `film`, or None. Generated cards are built by the caller
@@ -356,6 +402,11 @@ class Step:
     item: Item
     card: Card | None = None
     is_title_card: bool = False
+
+    @property
+    def own(self) -> Item:
+        """What this step shows: its card (a film's title card step), else its item."""
+        return self.card if self.kind is StepKind.CARD and self.card is not None else self.item
 
 
 def steps(playlist: Playlist) -> list[Step]:

@@ -18,6 +18,7 @@ from player.core.model import (
     DEFAULT_CARD_MS,
     FORMAT_VERSION,
     MAX_FADE_OUT_MS,
+    OSC_INT_RANGE,
     Card,
     Defaults,
     Film,
@@ -26,6 +27,9 @@ from player.core.model import (
     Item,
     LocalText,
     Location,
+    OscArg,
+    OscMessage,
+    OscTarget,
     Playlist,
     PlaylistError,
     Problem,
@@ -52,6 +56,8 @@ def _clock(ms: int) -> str:
 ITEM_KINDS = ("film", "card", "intermission")
 FOLLOW = {"auto": Follow.AUTO, "hold": Follow.HOLD}
 COLOR = r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})"
+# An OSC address: '/' then printable ASCII without space, '#' or ',' (wildcards are allowed).
+OSC_ADDRESS = r"/[!-\"$-+\--~]*"
 
 # --------------------------------------------------------------------------- the format
 
@@ -67,6 +73,11 @@ _TRACK = {
 }
 SUBTITLE_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
 OUTLINE = {o.value: o for o in SubtitleOutline}
+
+
+_OSC = {"$ref": "#/$defs/osc_messages"}
+_ON_START = {**_OSC, "description": "Show control: OSC messages sent as this starts."}
+_ON_END = {**_OSC, "description": "Show control: OSC messages sent as this ends."}
 
 
 def _obj(props: dict, required: list[str] | None = None, desc: str = "") -> dict:
@@ -85,6 +96,8 @@ _CARD_PROPS = {
     "background": {**_PATH, "description": "Background image."},
     "id": {"type": "string"},
     "notes": _TEXT,
+    "on_start": _ON_START,
+    "on_end": _ON_END,
 }
 
 SCHEMA: dict[str, Any] = {
@@ -123,7 +136,24 @@ SCHEMA: dict[str, Any] = {
                     "description": "Target integrated loudness in LUFS (e.g. -23).",
                 },
                 "venue": {"type": "string", "description": "Venue profile name or path."},
+                "on_start": {
+                    **_OSC,
+                    "description": "OSC messages sent as each step starts (unless it lists "
+                    "its own).",
+                },
+                "on_end": {
+                    **_OSC,
+                    "description": "OSC messages sent as each step ends (unless it lists its own).",
+                },
             }
+        ),
+        "osc_out": _obj(
+            {
+                "host": {"type": "string", "minLength": 1, "description": "Name or address."},
+                "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+            },
+            ["host", "port"],
+            desc="Show control: where on_start / on_end OSC messages are sent (UDP).",
         ),
         "theme": _obj(
             {
@@ -179,6 +209,37 @@ SCHEMA: dict[str, Any] = {
             ],
             "description": "Seconds, or m:ss / h:mm:ss (fractions allowed).",
         },
+        "osc_messages": {
+            "type": "array",
+            "items": {
+                "oneOf": [
+                    {"type": "string", "pattern": f"^{OSC_ADDRESS}$"},
+                    _obj(
+                        {
+                            "address": {"type": "string", "pattern": f"^{OSC_ADDRESS}$"},
+                            "args": {
+                                "type": "array",
+                                "items": {
+                                    "anyOf": [
+                                        {
+                                            "type": "integer",
+                                            "minimum": OSC_INT_RANGE[0],
+                                            "maximum": OSC_INT_RANGE[1],
+                                        },
+                                        {"type": "number"},
+                                        {"type": "string"},
+                                        {"type": "boolean"},
+                                    ]
+                                },
+                            },
+                        },
+                        ["address"],
+                    ),
+                ]
+            },
+            "description": "OSC messages: an address ('/eos/cue/1/fire'), or "
+            "{address, args: [numbers, text, true/false]}.",
+        },
         "card": _obj(_CARD_PROPS, desc="A card: 'seconds' or 'hold: true'."),
         "item": {
             "oneOf": [
@@ -220,6 +281,8 @@ SCHEMA: dict[str, Any] = {
                         "title_card": {"oneOf": [{"type": "boolean"}, {"$ref": "#/$defs/card"}]},
                         "notes": _TEXT,
                         "id": {"type": "string"},
+                        "on_start": _ON_START,
+                        "on_end": _ON_END,
                     },
                     ["film"],
                 ),
@@ -235,6 +298,8 @@ SCHEMA: dict[str, Any] = {
                                 "follow": {"enum": ["auto", "hold"]},
                                 "id": {"type": "string"},
                                 "notes": _TEXT,
+                                "on_start": _ON_START,
+                                "on_end": _ON_END,
                             }
                         )
                     },
@@ -256,6 +321,8 @@ THEME_KEYS = _keys(SCHEMA["properties"]["theme"])
 FILM_KEYS = _keys(SCHEMA["$defs"]["item"]["oneOf"][0])
 CARD_KEYS = _keys(SCHEMA["$defs"]["card"])
 INTERMISSION_KEYS = _keys(SCHEMA["$defs"]["item"]["oneOf"][2]["properties"]["intermission"])
+OSC_OUT_KEYS = _keys(SCHEMA["properties"]["osc_out"])
+OSC_MESSAGE_KEYS = _keys(SCHEMA["$defs"]["osc_messages"]["items"]["oneOf"][1])
 
 
 # --------------------------------------------------------------------------- loading
@@ -283,6 +350,7 @@ class _Loader:
         self.base = path.parent
         self.read = FieldReader()
         self.ids: dict[str, Location] = {}
+        self.osc_used: Location | None = None  # the first on_start / on_end list with messages
 
     def fail_if_errors(self) -> None:
         errors = [p for p in self.read.problems if p.severity is Severity.ERROR]
@@ -311,6 +379,13 @@ class _Loader:
         defaults = self._defaults(root)
         theme = self._theme(root)
         items = self._items(root, defaults)
+        osc_out = self._osc_out(root)
+        if osc_out is None and self.osc_used is not None and "osc_out" not in root.entries:
+            r.error(
+                "OSC messages are listed here but the playlist does not say where to send them: "
+                "add 'osc_out: {host: 192.168.1.50, port: 8000}' at the top",
+                self.osc_used,
+            )
         self.fail_if_errors()
         return Playlist(
             title=title or LocalText.of(self.path.stem),
@@ -323,6 +398,7 @@ class _Loader:
             notes=r.text(root, "notes"),
             defaults=defaults,
             theme=theme,
+            osc_out=osc_out,
         )
 
     def _version(self, root: MapNode) -> None:
@@ -422,7 +498,83 @@ class _Loader:
             follow=r.choice(m, "follow", FOLLOW) or Follow.AUTO,
             loudness_target=None if target is None else float(target),
             venue=r.string(m, "venue"),
+            on_start=self._osc_messages(m, "on_start") or (),
+            on_end=self._osc_messages(m, "on_end") or (),
         )
+
+    def _osc_out(self, root: MapNode) -> OscTarget | None:
+        node = root.entries.get("osc_out")
+        if node is None:
+            return None
+        r = self.read
+        m = r.mapping(node, "'osc_out'")
+        if m is None:
+            return None
+        r.check_keys(m, OSC_OUT_KEYS, required=("host", "port"), what="'osc_out'")
+        host = r.string(m, "host")
+        if host is not None and not host.strip():
+            r.error("'host' is empty", m.entries["host"].location)
+            host = None
+        port = r.number(m, "port", integer=True, minimum=1, maximum=65535)
+        if host is None or port is None:
+            return None
+        return OscTarget(host.strip(), int(port), m.location)
+
+    def _osc_messages(self, node: MapNode, key: str) -> tuple[OscMessage, ...] | None:
+        """A list of OSC messages (None when the key is absent: the defaults apply)."""
+        value = node.entries.get(key)
+        if value is None:
+            return None
+        messages = tuple(m for m in self.read.each(value, key, self._osc_message) if m)
+        if messages and self.osc_used is None:
+            self.osc_used = node.key_location(key)
+        return messages
+
+    def _osc_message(self, node: Node) -> OscMessage | None:
+        r = self.read
+        hint = (
+            " (an OSC address starts with '/' and has no spaces, e.g. /eos/cue/1/fire; "
+            "arguments go in 'args')"
+        )
+        if isinstance(node, ScalarNode):
+            text = node.value if isinstance(node.value, str) else node.raw
+            if not re.fullmatch(OSC_ADDRESS, text):
+                r.error(f"'{text}' is not an OSC address{hint}", node.location)
+                return None
+            return OscMessage(text, (), node.location)
+        if not isinstance(node, MapNode):
+            r.error(f"an OSC message is an address or {{address, args}}{hint}", node.location)
+            return None
+        r.check_keys(node, OSC_MESSAGE_KEYS, required=("address",), what="an OSC message")
+        address = r.string(node, "address", pattern=OSC_ADDRESS, hint=hint)
+        args = tuple(r.each(r.get(node, "args"), "args", self._osc_arg))
+        if address is None or any(a is None for a in args):
+            return None
+        return OscMessage(address, args, node.location)
+
+    def _osc_arg(self, node: Node) -> OscArg | None:
+        if isinstance(node, ScalarNode):
+            value = node.value
+            if isinstance(value, bool | str):
+                return value
+            if isinstance(value, int):
+                low, high = OSC_INT_RANGE
+                if low <= value <= high:
+                    return value
+                self.read.error(
+                    f"{value} does not fit an OSC integer (32 bits): write it as {value}.0 to "
+                    "send a float",
+                    node.location,
+                )
+                return None
+            if isinstance(value, float) and value == value and abs(value) != float("inf"):
+                return value
+        self.read.error(
+            "an OSC argument must be a number, text or true/false, "
+            f"not {type_name(node) if not isinstance(node, ScalarNode) else repr(node.raw)}",
+            node.location,
+        )
+        return None
 
     def _theme(self, root: MapNode) -> Theme:
         node = root.entries.get("theme")
@@ -572,6 +724,8 @@ class _Loader:
             follow=r.choice(node, "follow", FOLLOW),
             title_card=title_card,
             notes=r.text(node, "notes"),
+            on_start=self._osc_messages(node, "on_start"),
+            on_end=self._osc_messages(node, "on_end"),
             location=node.location,
         )
 
@@ -678,6 +832,8 @@ class _Loader:
             hold=hold,
             background=r.path(m, "background", self.base),
             notes=r.text(m, "notes"),
+            on_start=self._osc_messages(m, "on_start"),
+            on_end=self._osc_messages(m, "on_end"),
             location=m.location,
         )
 
@@ -707,6 +863,8 @@ class _Loader:
             background=r.path(m, "background", self.base),
             follow=r.choice(m, "follow", FOLLOW),
             notes=r.text(m, "notes"),
+            on_start=self._osc_messages(m, "on_start"),
+            on_end=self._osc_messages(m, "on_end"),
             location=m.location,
         )
 

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLocale, QTimer
 from PySide6.QtWidgets import QApplication
 
 from player.core.model import Playlist, steps
@@ -98,6 +98,45 @@ def open_show(
     return Show(controller, output, console)
 
 
+def ui_language() -> str:
+    """The console's language choice (`ui/language` when the settings have it), else the
+    system's."""
+    if "ui/language" in settings.SETTINGS:
+        chosen = str(settings.get("ui/language") or "")
+        if chosen:
+            return chosen
+    return QLocale.system().name()
+
+
+def start_remote(show: Show, options):
+    """Start the remote control of `show` (a `player.remote.api.RemoteOptions`): say where it
+    is on stdout and in the console. When it cannot start (a port in use...) say so on stderr
+    and in the console, and return None: the show runs without it."""
+    from dataclasses import replace
+
+    from player.remote.api import RemoteError
+    from player.remote.server import RemoteServer
+
+    if not options.language:
+        options = replace(options, language=ui_language())
+    server = RemoteServer(show.controller.engine, options, on_action=show.console.remote_acted)
+    try:
+        info = server.start()
+    except RemoteError as exc:
+        message = f"Remote control is off: {exc}. The show runs without it."
+        print(f"screening-night: {message}", file=sys.stderr, flush=True)
+        show.console.set_remote(None, message)
+        return None
+    show.controller.status_changed.connect(server.publish)
+    print(
+        f"Remote control: {info.page_url} (stage page {info.stage_url}; OSC on UDP "
+        f"{info.port})\nRemote token: {info.token}",
+        flush=True,
+    )
+    show.console.set_remote(info)
+    return server
+
+
 def run_show(
     playlist: Playlist,
     *,
@@ -105,11 +144,18 @@ def run_show(
     windowed: bool | None = None,
     resume: bool = False,
     quit_after_ms: int | None = None,
+    remote=None,
 ) -> int:
-    """Open the show and run the event loop until the console closes. Returns an exit code."""
+    """Open the show and run the event loop until the console closes. Returns an exit code.
+    `remote`: `player.remote.api.RemoteOptions`, or None for no remote control."""
     app = ensure_app()
     show = open_show(playlist, screen=screen, windowed=windowed, resume=resume)
+    server = start_remote(show, remote) if remote is not None else None
     if quit_after_ms is not None:
         QTimer.singleShot(quit_after_ms, show.console.close_show)
     app.setQuitOnLastWindowClosed(True)
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        if server is not None:
+            server.stop()

@@ -222,6 +222,8 @@ class OperatorWindow(QMainWindow):
         self._close_confirmed = False
         self._check_waiting = False  # a media check waits for the engine's probes
         self._snapshot_path = Path(tempfile.mkdtemp(prefix="screening-night-")) / "preview.png"
+        self.remote_info = None  # player.remote.server.RemoteInfo while the remote runs
+        self._remote_note = "Remote control is off (start with: run PLAYLIST --remote PORT)."
         self.go_count = 0  # GO presses that reached the engine (tests read it)
 
         title = playlist.title.first(playlist.languages)
@@ -462,6 +464,8 @@ class OperatorWindow(QMainWindow):
         )
         self.output_menu = self.menuBar().addMenu("&Output")
         self.output_menu.aboutToShow.connect(self._fill_output_menu)
+        self.remote_menu = self.menuBar().addMenu("&Remote")
+        self.remote_menu.aboutToShow.connect(self._fill_remote_menu)
 
     # ================================================================== running order
     @contextlib.contextmanager
@@ -768,6 +772,43 @@ class OperatorWindow(QMainWindow):
         windowed.triggered.connect(
             lambda on: self.output.move_to_screen(self.output.target_screen, windowed=on)
         )
+
+    # ================================================================== the remote
+    def set_remote(self, info, note: str | None = None) -> None:
+        """The remote runs at `info` (a `player.remote.server.RemoteInfo`), or does not
+        (None, and `note` says why)."""
+        self.remote_info = info
+        if info is not None:
+            self.log_message(f"Remote control on {info.page_url} (OSC on UDP {info.port}).")
+        elif note:
+            self._remote_note = note
+            self.log_message(note)
+
+    def remote_acted(self, source: str, action: Action, refusal: Refusal | None) -> None:
+        """A remote action was carried out or refused (on the GUI thread): in the show log."""
+        name = "GO" if action is Action.GO else action.value.capitalize()
+        if refusal is None:
+            self.log_message(f"{name} from the remote ({source}).")
+        else:
+            self.log_message(f"{name} from the remote ({source}) refused: {refusal.reason}.")
+
+    def _fill_remote_menu(self) -> None:
+        menu = self.remote_menu
+        menu.clear()
+        info = self.remote_info
+        if info is None:
+            menu.addAction(self._remote_note).setEnabled(False)
+            return
+        menu.addAction(f"Remote page: {info.page_url}").setEnabled(False)
+        menu.addAction(f"Token: {info.token}").setEnabled(False)
+        menu.addAction("Show address, token and QR code…", self.show_remote_panel)
+
+    def show_remote_panel(self):
+        from player.qt.remote_panel import RemoteDialog
+
+        dialog = RemoteDialog(self.remote_info, self)
+        dialog.show()
+        return dialog
 
     def choose_screen(self, screen) -> None:
         if self.output is None:

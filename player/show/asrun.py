@@ -7,7 +7,8 @@ user's data folder (`paths.data_dir() / "as-run"`).
 Fields: index, id, kind ("film" | "card" | "intermission"), title, file, planned_start,
 started_at, ended_at (ISO-8601 with offset, or null), played_ms (time on screen, pauses left
 out), paused_ms, outcome ("played" | "failed" | "skipped" | "stopped"), error, and with show
-control `osc` (the messages sent as the step started and ended).
+control `osc`: the messages sent as the step started and ended, each {when: "start" | "end",
+address, args, at (ISO-8601), error (null when sent, else why not)}; absent when none.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from player.core import paths
 from player.core.model import Outcome, StepKind
+from player.show.showcontrol import OscSent
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,10 @@ class AsRunEntry:
     outcome: Outcome
     error: str | None = None
     paused_ms: int = 0
+    osc: tuple[OscSent, ...] = ()
 
     def to_json(self) -> dict:
-        return {
+        line = {
             "index": self.index,
             "id": self.id,
             "kind": self.kind.value,
@@ -53,6 +56,9 @@ class AsRunEntry:
             "outcome": self.outcome.value,
             "error": self.error,
         }
+        if self.osc:
+            line["osc"] = [sent.to_json() for sent in self.osc]
+        return line
 
     @classmethod
     def from_json(cls, data: dict) -> AsRunEntry:
@@ -70,6 +76,7 @@ class AsRunEntry:
             outcome=Outcome(data["outcome"]),
             error=data.get("error"),
             paused_ms=int(data.get("paused_ms") or 0),
+            osc=tuple(OscSent.from_json(sent) for sent in data.get("osc") or ()),
         )
 
 

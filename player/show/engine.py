@@ -79,6 +79,7 @@ from player.show.decks import Deck, Decks
 from player.show.measure import AllProbed, Measured, Measurer, Probed, Result
 from player.show.record import Recorder
 from player.show.resume import ResumePoint
+from player.show.showcontrol import OscSent, ShowControl, When
 from player.show.status import (
     Action,
     GoDoes,
@@ -201,6 +202,7 @@ class ShowEngine:
         has_video: bool = False,
         recovery_ms: int = RECOVERY_CARD_MS,
         lock_on_start: bool = False,
+        show_control: ShowControl | None = None,
     ) -> None:
         self.playlist = playlist
         self.steps: list[Step] = steps(playlist)
@@ -251,6 +253,13 @@ class ShowEngine:
         self._on_air: dict[int, _Open] = {}  # steps on screen, waiting for their as-run line
         self._completed: int | None = None  # the step that last ended (for the journal)
         self._ended_ms: int | None = None  # clock-of-day when the night finished
+        # Show control (osc_out; `show_control` given: tests): what each step on air has
+        # sent, for its as-run line.
+        target = playlist.osc_out
+        if show_control is None and target is not None:
+            show_control = ShowControl(target, clock, clock.now_ms)
+        self.show_control = show_control
+        self._osc_sent: dict[int, list[OscSent]] = {}
 
         self._playing: _Playing | None = None
         self._last_played_ms = 0  # the last film's playing time, kept past its StopMedia
@@ -506,6 +515,8 @@ class ShowEngine:
         self._closed = True
         if self._measurer is not None:
             self._measurer.close()
+        if self.show_control is not None:
+            self.show_control.close()
         try:
             self.backend.close()
         finally:  # whatever the backend does, the records are written and the night unlocked
@@ -1110,7 +1121,8 @@ class ShowEngine:
         if stale is not None:
             self._write_entry(i, stale, Outcome.STOPPED, None)
         now = self.clock.now_ms()
-        self._on_air[i] = _Open(now, asrun.iso(self.clock.wall()))
+        opened = self._on_air[i] = _Open(now, asrun.iso(self.clock.wall()))
+        self._cue(i, When.START, opened.started_at)
         self.timeline.started(i, self._now_of_day())
         self._completed = None
         self._save_journal()
@@ -1160,6 +1172,9 @@ class ShowEngine:
                 played_ms = max(0, now - opened.started_ms - paused_ms)
         item = step.item
         note = self._notes.pop(i, None)
+        ended_at = asrun.iso(self.clock.wall()) if opened else None
+        if ended_at is not None:
+            self._cue(i, When.END, ended_at)
         entry = AsRunEntry(
             index=i,
             id=step.card.id if step.card is not None else item.id,
@@ -1170,11 +1185,12 @@ class ShowEngine:
             file=str(item.path) if step.kind is StepKind.FILM else None,
             planned_start=self.timeline.planned_iso(i, self.clock.wall().tzinfo),
             started_at=opened.started_at if opened else None,
-            ended_at=asrun.iso(self.clock.wall()) if opened else None,
+            ended_at=ended_at,
             played_ms=played_ms,
             paused_ms=paused_ms,
             outcome=outcome,
             error=error or note,
+            osc=tuple(self._osc_sent.pop(i, ())),
         )
         self.timeline.ended(
             i,
@@ -1186,6 +1202,26 @@ class ShowEngine:
         )
         self._records.write(entry)
         return entry
+
+    def _cue(self, i: int, when: When, at: str) -> None:
+        """Send step `i`'s show-control messages for `when`, at wall time `at` (as its as-run
+        line says); never blocks or raises."""
+        if self.show_control is None:
+            return
+        start, end = self.playlist.show_control(self.steps[i])
+        messages = start if when is When.START else end
+        if not messages:
+            return
+        sent = self.show_control.send(when, messages, at)
+        self._osc_sent.setdefault(i, []).extend(sent)
+        failed = next((s for s in sent if s.error), None)
+        if failed is not None:
+            self._warn_once(
+                "osc",
+                f"Show control: {failed.address} could not be sent to "
+                f"{self.show_control.where} ({failed.error}); the show goes on, and every "
+                "message is listed in the as-run log.",
+            )
 
     def _record_failed(self, what: str, exc: OSError) -> None:
         if what == "as-run":

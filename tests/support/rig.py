@@ -64,6 +64,8 @@ class Night:
         kw.setdefault("lock_on_start", False)
         kw.setdefault("recovery_ms", 3 * S)
         durations = {Path(p): s.duration_ms for p, s in paths.items()}
+        if callable(kw.get("show_control")):  # made on this night's clock
+            kw["show_control"] = kw["show_control"](self.clock)
         self.engine = ShowEngine(
             playlist,
             self.backend,
