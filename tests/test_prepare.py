@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +35,7 @@ from player.organiser.prepare import (
     Fix,
     plan_film,
 )
+from support.poll import until
 from support.synth import make_clip, make_interlaced_clip, make_vfr_clip, truncate
 
 HD = "hd-projector"
@@ -221,11 +221,12 @@ def _stop_mid_copy(playlist: Path, out: Path, sig: int) -> subprocess.Popen:
     )
     part = out / ".long tape.mkv.part"
     try:
-        deadline = time.monotonic() + 120
-        while not (part.is_file() and part.stat().st_size > 100_000):
+
+        def writing() -> bool:
             assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "the copy never started"
-            time.sleep(0.05)
+            return part.is_file() and part.stat().st_size > 100_000
+
+        until(writing, 120, "the copy never started")
         proc.send_signal(sig)
     finally:
         proc.wait(timeout=60)
@@ -233,10 +234,7 @@ def _stop_mid_copy(playlist: Path, out: Path, sig: int) -> subprocess.Popen:
 
 
 def _no_ffmpeg_left(part: Path) -> None:
-    deadline = time.monotonic() + 20
-    while _processes_using(part):
-        assert time.monotonic() < deadline, "ffmpeg outlived the stopped run"
-        time.sleep(0.1)
+    until(lambda: not _processes_using(part), 20, "ffmpeg outlived the stopped run")
 
 
 def test_a_run_killed_mid_copy_leaves_no_half_copy(long_night, tmp_path):

@@ -31,6 +31,7 @@ from player.core.model import Outcome, StepKind
 from player.show import asrun
 from player.show.asrun import AsRunEntry, AsRunLog
 from player.show.resume import reconcile
+from support.poll import until
 from support.synth import make_clip
 
 TRIALS = 20
@@ -70,16 +71,17 @@ def read_log(path: Path) -> list[dict]:
 
 def saved_after(journal: Path, after: float, timeout_s: float = 15.0) -> dict:
     """The journal once saved after the wall-clock time `after` (by this run, not the last)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+
+    def saved() -> dict | None:
         try:
             state = json.loads(journal.read_text(encoding="utf-8"))
             if datetime.fromisoformat(state["saved_at"]).timestamp() > after:
                 return state
         except (OSError, ValueError, KeyError):
             pass
-        time.sleep(0.02)
-    raise AssertionError("the rehearsal never saved its journal")
+        return None
+
+    return until(saved, timeout_s, "the rehearsal never saved its journal")
 
 
 def test_kill_9_at_random_moments_then_resume(playlist, tmp_path):
@@ -120,13 +122,7 @@ def test_kill_9_at_random_moments_then_resume(playlist, tmp_path):
                     assert step == want_step, record
                     assert abs(at_ms - saved_ms) <= 50, record
             if journal is None:
-                found = []
-                deadline = time.monotonic() + 15
-                while not found and time.monotonic() < deadline:
-                    found = list(data.rglob("journal/*.json"))
-                    time.sleep(0.02)
-                assert found, "no journal"
-                journal = found[0]
+                [journal] = until(lambda: list(data.rglob("journal/*.json")), 15, "no journal")
             saved_after(journal, launched)
             delay = rng.uniform(0.1, 1.6)
             time.sleep(delay)

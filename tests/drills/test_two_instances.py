@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from player.show import journal
+from support.poll import until
 from support.synth import make_clip
 
 PY = sys.executable
@@ -116,7 +117,14 @@ def test_a_lock_left_by_kill_9_does_not_block_the_resume(setting, tmp_path):
     playlist, env = setting
     log = tmp_path / "as-run.jsonl"
     first = start_rehearsal(playlist, env, "--as-run", log)
-    first.stdout.readline()  # the first card ended: the show is under way
+    first.stdout.readline()  # the first card ended: the show is under way...
+    saved = journal_file(tmp_path / "data")
+
+    def second_step() -> bool:  # ...and its journal, written in the background, says so
+        state = journal.load(saved)
+        return state is not None and state.step_index == 1
+
+    until(second_step, 15, "the journal never reached the second step")
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=30)
     lock = journal.lock_path(journal_file(tmp_path / "data"))
