@@ -15,6 +15,11 @@ Other threads and why they stay (each documented where it lives):
   each ending in an fsync that must not hold up the show's thread.
 - the libvlc backend's release and pre-roll threads (`player.media.vlc_backend`): libvlc calls
   that must not run on the owner's thread (a stop blocks 8-30 ms) nor inside libvlc's callbacks.
+- the remote's server thread (`player.remote.server`): aiohttp and OSC on an asyncio loop of
+  their own; they reach the engine only through its `Loop`.
+- `prepare` and `verify` (`player.organiser`): bounded pools of their own, because their
+  progress bars are fed while each job runs (ffmpeg's `-progress`, bytes hashed), not only as
+  it ends; and `player.media.transcode`'s reader of a running ffmpeg's stderr.
 
 Pure Python (no Qt, vlc or ffmpeg): tests step it with `player.show.clock.ManualClock`.
 """
