@@ -98,21 +98,22 @@ def one_night(folder: Path, night: str, variant: str, grab_file: Path) -> dict[s
     QTimer.singleShot(60_000, loop.quit)
     t.wait(app, 0.5)
     if night == "film":
-        controller.jump(0)  # waiting on black, the first film preloaded
+        controller.engine.jump(0)  # waiting on black, the first film preloaded
     t.wait(app, 1.0)
     grab = t.Grab(grab_file)
     t.wait(app, 0.5)
     go_at = time.time()
-    controller.start() if night == "card" else controller.go()
+    controller.engine.start() if night == "card" else controller.engine.go()
     loop.exec()
     t.wait(app, 0.3)
     frames = grab.stop()
     window.allow_close()
     window.close()
     controller.close()
-    first: dict[str, float] = {}
+    first: dict[str, float] = {}  # each picture first seen after GO (before: the idle screen)
     for at, frame in frames:
-        first.setdefault(t.classify(frame), at)
+        if at >= go_at:
+            first.setdefault(t.classify(frame), at)
     film0 = first.get("film0")
     out: dict[str, float] = {}
     if night == "card":
@@ -187,6 +188,8 @@ def main() -> int:
                 )
                 line = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
                 figures = json.loads(line[-1][7:]) if line else {}
+                if not line:  # say why, rather than a row of nan
+                    print(done.stderr[-1500:], file=sys.stderr)
                 results.setdefault((night, variant), []).append(figures)
                 print(f"{night:4} {variant:6} run {run}: {figures}", file=sys.stderr, flush=True)
 
